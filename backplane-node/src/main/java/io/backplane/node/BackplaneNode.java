@@ -1,0 +1,166 @@
+package io.backplane.node;
+
+import io.backplane.history.HistoryStore;
+import io.backplane.history.HistoryStoreException;
+import io.backplane.node.config.NodeConfig;
+import io.backplane.node.http.HttpApi;
+import io.backplane.node.http.HttpVerticle;
+import io.backplane.node.metrics.NodeMetrics;
+import io.backplane.node.topic.LocalTopicService;
+import io.backplane.node.topic.TopicServiceConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
+import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running node: data directory, history store, topic service and the HTTP/websocket front end,
+ * started in that order and closed in the reverse one.
+ */
+public final class BackplaneNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackplaneNode.class);
+
+    private final NodeConfig config;
+    private final HistoryStore store;
+    private final LocalTopicService topics;
+    private final Vertx vertx;
+    private final int httpPort;
+
+    private BackplaneNode(NodeConfig config, HistoryStore store, LocalTopicService topics, Vertx vertx, int httpPort) {
+        this.config = config;
+        this.store = store;
+        this.topics = topics;
+        this.vertx = vertx;
+        this.httpPort = httpPort;
+    }
+
+    /** Starts a node; throws {@link StartupException} with one clear sentence when it cannot. */
+    public static BackplaneNode start(NodeConfig config) {
+        Path dataDir = prepareDataDir(config.dataDir());
+        NodeIdentity identity = NodeIdentity.advance(dataDir, config.nodeId(), config.lan());
+        AtomicReference<LocalTopicService> topicsRef = new AtomicReference<>();
+        NodeMetrics metrics = new NodeMetrics(() -> {
+            LocalTopicService t = topicsRef.get();
+            return t == null ? 0 : t.subscriptionCount();
+        });
+        HistoryStore store = StoreFactory.open(config, dataDir.resolve("history"), metrics);
+        LocalTopicService topics;
+        Vertx vertx = null;
+        try {
+            topics = new LocalTopicService(store, new TopicServiceConfig(config.lan(), config.nodeId(),
+                    identity.incarnation(), config.limits().maxInflightPosts(),
+                    config.limits().maxSubscriptionsPerConnection(), 256, 1024 * 1024),
+                    System::currentTimeMillis, metrics);
+            topicsRef.set(topics);
+            int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
+            vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(8));
+            HttpApi api = new HttpApi(vertx, config, topics, store, metrics);
+            int port = listen(vertx, api, config, eventLoops);
+            log.info("node {} of LAN {} (incarnation {}) serving http on {}:{}", config.nodeId(), config.lan(),
+                    identity.incarnation(), config.bind(), port);
+            return new BackplaneNode(config, store, topics, vertx, port);
+        } catch (RuntimeException e) {
+            if (vertx != null) {
+                vertx.close();
+            }
+            LocalTopicService t = topicsRef.get();
+            if (t != null) {
+                t.close();
+            }
+            store.close();
+            throw e;
+        }
+    }
+
+    private static Path prepareDataDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StartupException("data directory " + dir + " cannot be created: " + e.getMessage());
+        }
+        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new StartupException("data directory " + dir + " is not a writable directory");
+        }
+        return dir;
+    }
+
+    private static int listen(Vertx vertx, HttpApi api, NodeConfig config, int instances) {
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(config.bind())
+                .setPort(config.httpPort())
+                .setTcpNoDelay(true)
+                // Vert.x drops the TCP connection without a word past its own limits, so they sit at
+                // twice ours: WsConnection answers a message over our limit with an error and a 1009 close.
+                .setMaxWebSocketMessageSize(hardLimit(config.limits().maxWebSocketMessageBytes()))
+                .setMaxWebSocketFrameSize(hardLimit(config.limits().maxWebSocketMessageBytes()))
+                .setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(16384);
+        // Port 0 ("any") would give every instance its own random port; Vert.x shares one random port
+        // among servers that ask for the same negative port.
+        if (config.httpPort() == 0) {
+            options.setPort(-1);
+        }
+        java.util.List<HttpVerticle> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            vertx.deployVerticle(() -> {
+                HttpVerticle server = new HttpVerticle(api, new HttpServerOptions(options));
+                servers.add(server);
+                return server;
+            }, new DeploymentOptions().setInstances(instances)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return servers.get(0).actualPort();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            log.debug("http listen failed", cause);
+            String why = cause instanceof BindException ? "address already in use" : String.valueOf(cause.getMessage());
+            throw new StartupException("cannot listen for http on " + config.bind() + ":" + config.httpPort() + ": " + why);
+        } catch (TimeoutException e) {
+            throw new StartupException("http listener did not start within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while starting");
+        }
+    }
+
+    private static int hardLimit(int bytes) {
+        return (int) Math.min(Integer.MAX_VALUE, 2L * bytes);
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    /**
+     * Clean shutdown: stop accepting connections, let accepted posts become durable, then close the
+     * store (which flushes and closes RocksDB).
+     */
+    @Override
+    public void close() {
+        log.info("shutting down node {}", config.nodeId());
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("vert.x did not close cleanly: {}", e.toString());
+        }
+        topics.close();
+        try {
+            store.close();
+        } catch (HistoryStoreException e) {
+            log.warn("history store did not close cleanly: {}", e.getMessage());
+        }
+        log.info("node {} stopped", config.nodeId());
+    }
+}

@@ -1,0 +1,30 @@
+package io.backplane.node;
+
+import io.backplane.history.HistoryStore;
+import io.backplane.history.HistoryStoreConfig;
+import io.backplane.history.HistoryStoreException;
+import io.backplane.history.RocksHistoryStore;
+import io.backplane.node.config.NodeConfig;
+import io.backplane.node.metrics.NodeMetrics;
+import java.nio.file.Path;
+
+/** Opens the node's history store with the node's retention, idempotency and metrics settings. */
+final class StoreFactory {
+    private StoreFactory() {
+    }
+
+    static HistoryStore open(NodeConfig config, Path dir, NodeMetrics metrics) {
+        HistoryStoreConfig storeConfig = HistoryStoreConfig.defaults(dir)
+                .withRetention(config.retention())
+                .withIdempotency(config.idempotencyRetentionMillis(), HistoryStoreConfig.DEFAULT_IDEMPOTENCY_KEYS_PER_TOPIC)
+                // The store's queue must hold every post the topic service lets in, so that only the
+                // byte bound can refuse an append (the service then answers 429).
+                .withPendingLimits(config.limits().maxInflightPosts() + 1024, HistoryStoreConfig.DEFAULT_MAX_PENDING_BYTES)
+                .withWriteListener((records, bytes, nanos) -> metrics.storeBatchWritten(records, nanos));
+        try {
+            return RocksHistoryStore.open(storeConfig);
+        } catch (HistoryStoreException e) {
+            throw new StartupException("data directory " + config.dataDir() + ": " + e.getMessage());
+        }
+    }
+}

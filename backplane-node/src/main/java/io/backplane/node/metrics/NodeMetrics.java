@@ -1,0 +1,102 @@
+package io.backplane.node.metrics;
+
+import io.backplane.node.topic.TopicMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/**
+ * The node's Micrometer meters, scraped at {@code /metrics} in Prometheus text format. Counters and
+ * timers are lock-free, so the sequencer and the store's writer thread record without contention.
+ */
+public final class NodeMetrics implements TopicMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter posts;
+    private final Counter duplicatePosts;
+    private final Counter deliveries;
+    private final Counter replayed;
+    private final Counter slowConsumers;
+    private final Timer postToDelivery;
+    private final Timer storeWrite;
+    private final DistributionSummary storeBatchRecords;
+    private final AtomicInteger websocketConnections = new AtomicInteger();
+
+    public NodeMetrics(IntSupplier subscriptions) {
+        posts = Counter.builder("backplane.posts").description("messages sequenced and stored").register(registry);
+        duplicatePosts = Counter.builder("backplane.posts.duplicate")
+                .description("posts answered from an earlier post with the same idempotency key").register(registry);
+        deliveries = Counter.builder("backplane.deliveries")
+                .description("live messages handed to subscribers (one per subscriber)").register(registry);
+        replayed = Counter.builder("backplane.replayed.messages")
+                .description("history messages sent to subscribers as replay").register(registry);
+        slowConsumers = Counter.builder("backplane.slow.consumers")
+                .description("connections closed because their outbound buffer was full").register(registry);
+        postToDelivery = Timer.builder("backplane.post.to.delivery")
+                .description("from a post's arrival to its hand-off to subscribers")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        storeWrite = Timer.builder("backplane.rocksdb.write")
+                .description("one group-commit batch: RocksDB write with WAL fsync")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        storeBatchRecords = DistributionSummary.builder("backplane.rocksdb.batch.records")
+                .description("records per group-commit batch").register(registry);
+        Gauge.builder("backplane.subscribers", subscriptions, IntSupplier::getAsInt)
+                .description("subscriptions currently registered").register(registry);
+        Gauge.builder("backplane.websocket.connections", websocketConnections, AtomicInteger::get)
+                .description("open websocket connections").register(registry);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public void websocketOpened() {
+        websocketConnections.incrementAndGet();
+    }
+
+    public void websocketClosed() {
+        websocketConnections.decrementAndGet();
+    }
+
+    /** Called by the history store's writer thread after each group-commit batch. */
+    public void storeBatchWritten(int records, long nanos) {
+        storeWrite.record(nanos, TimeUnit.NANOSECONDS);
+        storeBatchRecords.record(records);
+    }
+
+    @Override
+    public void posted(String topic) {
+        posts.increment();
+    }
+
+    @Override
+    public void duplicatePost() {
+        duplicatePosts.increment();
+    }
+
+    @Override
+    public void delivered(int subscriberCount, long postToDeliveryNanos) {
+        if (subscriberCount > 0) {
+            deliveries.increment(subscriberCount);
+        }
+        postToDelivery.record(postToDeliveryNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void replayed(int messages) {
+        replayed.increment(messages);
+    }
+
+    @Override
+    public void slowConsumer() {
+        slowConsumers.increment();
+    }
+}

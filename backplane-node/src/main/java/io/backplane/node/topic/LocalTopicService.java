@@ -1,0 +1,597 @@
+package io.backplane.node.topic;
+
+import io.backplane.history.AppendRequest;
+import io.backplane.history.HistoryChunk;
+import io.backplane.history.HistoryRecord;
+import io.backplane.history.HistoryStore;
+import io.backplane.history.HistoryStoreOverloadedException;
+import io.backplane.history.TopicInfo;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single-node topic service: sequences every topic itself, stores through the history store's
+ * group commit, and hands messages to subscribers once they are durable.
+ *
+ * <p><b>Threading.</b> All state lives on one thread, the sequencer ({@code backplane-topics}): seq
+ * assignment, idempotency, subscription registry, replay switch-over and fan-out. That one event
+ * order is what makes the seam exact (a subscription is registered at a known delivered seq) and
+ * keeps each connection's frames causally ordered. RocksDB appends run on the store's writer thread;
+ * replay reads on a small reader pool; both hand their results back to the sequencer.
+ *
+ * <p><b>Visibility.</b> A message is delivered to subscribers only after it is durable, so no
+ * subscriber ever sees a message that a crash could take back.
+ */
+public final class LocalTopicService implements TopicService {
+    private static final Logger log = LoggerFactory.getLogger(LocalTopicService.class);
+
+    private final HistoryStore store;
+    private final TopicServiceConfig config;
+    private final LongSupplier clockMillis;
+    private final TopicMetrics metrics;
+    private final ExecutorService sequencer;
+    private final ExecutorService readers;
+    private final AtomicInteger inflightPosts = new AtomicInteger();
+    private final AtomicInteger subscriptionCount = new AtomicInteger();
+    private volatile String unavailableReason;
+    private boolean storageFailed; // sequencer thread only
+
+    // Sequencer-thread state only.
+    private final Map<String, TopicState> topics = new HashMap<>();
+    private final Map<SubscriberSink, Map<String, ClientSubscription>> connections = new IdentityHashMap<>();
+    private final List<ClientSubscription> patternSubscriptions = new ArrayList<>();
+    private final String idPrefix;
+    private long idCounter;
+
+    public LocalTopicService(HistoryStore store, TopicServiceConfig config, LongSupplier clockMillis, TopicMetrics metrics) {
+        this.store = store;
+        this.config = config;
+        this.clockMillis = clockMillis;
+        this.metrics = metrics;
+        this.idPrefix = config.lan() + ":" + config.nodeId() + ":" + Long.toHexString(config.incarnation()) + "-";
+        this.sequencer = Executors.newSingleThreadExecutor(r -> daemon(r, "backplane-topics"));
+        AtomicInteger readerCount = new AtomicInteger();
+        this.readers = Executors.newFixedThreadPool(2, r -> daemon(r, "backplane-replay-" + readerCount.incrementAndGet()));
+        for (TopicInfo info : store.topics("/")) {
+            TopicState state = new TopicState(info.topic(), info.lastSeq());
+            topics.put(info.topic(), state);
+        }
+        log.info("topic service started with {} topics, message ids {}N", topics.size(), idPrefix);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    // ---------------------------------------------------------------- posts
+
+    @Override
+    public CompletableFuture<PostResult> post(String topic, Payload payload, String idempotencyKey) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            return CompletableFuture.failedFuture(new ServiceUnavailableException(reason));
+        }
+        if (inflightPosts.incrementAndGet() > config.maxInflightPosts()) {
+            inflightPosts.decrementAndGet();
+            return CompletableFuture.failedFuture(new TooManyRequestsException(
+                    "more than " + config.maxInflightPosts() + " posts are waiting to be stored; retry shortly"));
+        }
+        long receivedNanos = System.nanoTime();
+        CompletableFuture<PostResult> result = new CompletableFuture<>();
+        result.whenComplete((r, e) -> inflightPosts.decrementAndGet());
+        if (!runOnSequencer(() -> sequence(topic, payload, idempotencyKey, receivedNanos, result))) {
+            result.completeExceptionally(new ServiceUnavailableException("node is shutting down"));
+        }
+        return result;
+    }
+
+    private void sequence(String topic, Payload payload, String idempotencyKey, long receivedNanos,
+                          CompletableFuture<PostResult> result) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            result.completeExceptionally(new ServiceUnavailableException(reason));
+            return;
+        }
+        TopicState state = topicState(topic);
+        if (idempotencyKey != null && answeredBefore(state, idempotencyKey, result)) {
+            return;
+        }
+        long seq = ++state.lastSeq;
+        long timestampMillis = Math.max(clockMillis.getAsLong(), state.lastTimestampMillis);
+        state.lastTimestampMillis = timestampMillis;
+        String id = idPrefix + (++idCounter);
+        byte[] envelope = Envelopes.full(topic, config.lan(), seq, id, timestampMillis, payload);
+        byte[] ack = Envelopes.ack(topic, config.lan(), seq, id, timestampMillis, payload);
+        HistoryRecord record = new HistoryRecord(seq, timestampMillis, envelope);
+        AppendRequest append = new AppendRequest(topic, record, idempotencyKey, idempotencyKey == null ? null : ack);
+        if (idempotencyKey != null) {
+            state.pendingKeys.put(idempotencyKey, result);
+        }
+        CompletableFuture<Void> durable;
+        try {
+            durable = store.append(append);
+        } catch (RuntimeException e) {
+            durable = CompletableFuture.failedFuture(e); // CompletionException wraps it in getNow()
+        }
+        if (durable.isCompletedExceptionally() && refusedForLoad(durable)) {
+            // Refused before it was queued: nothing of this seq reached the store, so take it back.
+            state.lastSeq--;
+            if (idempotencyKey != null) {
+                state.pendingKeys.remove(idempotencyKey);
+            }
+            result.completeExceptionally(new TooManyRequestsException("the history store's write queue is full; retry shortly"));
+            return;
+        }
+        durable.whenComplete((ignored, error) -> runOnSequencerOrFail(
+                () -> onDurable(state, seq, envelope, ack, idempotencyKey, receivedNanos, result, error), result));
+    }
+
+    private static boolean refusedForLoad(CompletableFuture<Void> durable) {
+        try {
+            durable.getNow(null);
+            return false;
+        } catch (java.util.concurrent.CompletionException e) {
+            return e.getCause() instanceof HistoryStoreOverloadedException;
+        } catch (java.util.concurrent.CancellationException e) {
+            return false;
+        }
+    }
+
+    /** True when the key was seen: the result is then completed with the first post's answer. */
+    private boolean answeredBefore(TopicState state, String idempotencyKey, CompletableFuture<PostResult> result) {
+        CompletableFuture<PostResult> pending = state.pendingKeys.get(idempotencyKey);
+        if (pending != null) {
+            pending.whenComplete((first, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    metrics.duplicatePost();
+                    result.complete(new PostResult(first.ackJson(), true));
+                }
+            });
+            return true;
+        }
+        Optional<byte[]> stored = store.idempotencyEntry(state.name, idempotencyKey);
+        if (stored.isPresent()) {
+            metrics.duplicatePost();
+            result.complete(new PostResult(stored.get(), true));
+            return true;
+        }
+        return false;
+    }
+
+    private void onDurable(TopicState state, long seq, byte[] envelope, byte[] ack, String idempotencyKey,
+                           long receivedNanos, CompletableFuture<PostResult> result, Throwable error) {
+        if (idempotencyKey != null) {
+            state.pendingKeys.remove(idempotencyKey);
+        }
+        if (error != null) {
+            // The seq was handed out; a hole now would break gapless order, so stop taking posts
+            // (fail-stop) rather than continue with a history that no longer matches its numbering.
+            state.failedFromSeq = Math.min(state.failedFromSeq, seq);
+            if (!storageFailed) {
+                storageFailed = true;
+                unavailableReason = "storage failed: " + rootMessage(error); // wins over "shutting down"
+                log.error("topic service stops taking posts: {}", unavailableReason);
+            }
+            result.completeExceptionally(new ServiceUnavailableException(unavailableReason));
+            return;
+        }
+        if (seq > state.failedFromSeq) {
+            // Stored, but behind the hole: it cannot be delivered in order. A retry with the same
+            // idempotency key after a restart answers it exactly once.
+            result.completeExceptionally(new ServiceUnavailableException(unavailableReason));
+            return;
+        }
+        Invariants.check(seq == state.deliveredSeq + 1, "durable out of order on %s: %s after %s",
+                state.name, seq, state.deliveredSeq);
+        state.deliveredSeq = seq;
+        result.complete(new PostResult(ack, false));
+        metrics.posted(state.name);
+        int handedTo = 0;
+        List<TopicSubscription> subs = state.subscriptions;
+        for (int i = 0; i < subs.size(); i++) {
+            TopicSubscription sub = subs.get(i);
+            if (sub.live && seq == sub.nextSeq) {
+                sub.nextSeq++;
+                if (sub.owner.sink.offer(new OutboundFrame.Delivery(sub.owner.messagePrefix, false, envelope))) {
+                    handedTo++;
+                } else {
+                    dropSlowConsumer(sub.owner.sink);
+                    i = -1; // the list changed under us; restart (already-served subs have nextSeq > seq)
+                }
+            }
+        }
+        metrics.delivered(handedTo, System.nanoTime() - receivedNanos);
+    }
+
+    private void failStop(String reason) {
+        if (unavailableReason == null) {
+            unavailableReason = reason;
+            log.error("topic service stops taking posts: {}", reason);
+        }
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable t = error;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private TopicState topicState(String topic) {
+        TopicState state = topics.get(topic);
+        if (state == null) {
+            state = new TopicState(topic, 0);
+            topics.put(topic, state);
+            // A pattern also picks up topics created after the subscription (CONTRACT.md §5).
+            for (ClientSubscription pattern : patternSubscriptions) {
+                if (pattern.pattern.matches(topic)) {
+                    attach(pattern, state, false);
+                }
+            }
+        }
+        return state;
+    }
+
+    // ---------------------------------------------------------------- subscriptions
+
+    @Override
+    public void subscribe(SubscriberSink sink, String subscriptionId, String topicOrPattern, Replay replay) {
+        runOnSequencer(() -> doSubscribe(sink, subscriptionId, topicOrPattern, replay));
+    }
+
+    private void doSubscribe(SubscriberSink sink, String subscriptionId, String topicOrPattern, Replay replay) {
+        Map<String, ClientSubscription> subs = connections.computeIfAbsent(sink, s -> new HashMap<>());
+        if (subs.containsKey(subscriptionId)) {
+            sink.offer(Frames.error(subscriptionId, "bad-request", "subscription id '" + subscriptionId + "' is already in use on this connection"));
+            return;
+        }
+        if (subs.size() >= config.maxSubscriptionsPerConnection()) {
+            sink.offer(Frames.error(subscriptionId, "too-many-requests", "a connection may hold at most "
+                    + config.maxSubscriptionsPerConnection() + " subscriptions"));
+            return;
+        }
+        boolean wildcard = TopicName.isWildcard(topicOrPattern);
+        ClientSubscription client = new ClientSubscription(sink, subscriptionId,
+                wildcard ? TopicPattern.compile(topicOrPattern) : null, replay);
+        subs.put(subscriptionId, client);
+        subscriptionCount.incrementAndGet();
+        if (!sink.offer(Frames.subscribed(subscriptionId))) {
+            dropSlowConsumer(sink);
+            return;
+        }
+        if (wildcard) {
+            patternSubscriptions.add(client);
+            List<TopicState> matching = new ArrayList<>();
+            for (TopicState state : topics.values()) {
+                if (client.pattern.matches(state.name)) {
+                    matching.add(state);
+                }
+            }
+            matching.sort((a, b) -> a.name.compareTo(b.name));
+            for (TopicState state : matching) {
+                attach(client, state, replay.requested());
+            }
+        } else {
+            attach(client, topicState(topicOrPattern), replay.requested());
+        }
+    }
+
+    /** Registers the subscription on one topic at the current delivered seq: this is the seam. */
+    private void attach(ClientSubscription client, TopicState state, boolean replayRequested) {
+        TopicSubscription sub = new TopicSubscription(client, state, replayRequested);
+        client.perTopic.add(sub);
+        state.subscriptions.add(sub);
+        long delivered = state.deliveredSeq;
+        Replay replay = client.replay;
+        long start = switch (replayRequested ? replay.kind() : Replay.Kind.NONE) {
+            case NONE -> delivered + 1;
+            case FROM_SEQ -> Math.max(1, replay.value());
+            case LAST -> Math.max(1, delivered - replay.value() + 1);
+            case FROM_TIME -> delivered == 0 ? 1 : store.seqAtTime(state.name, replay.value());
+        };
+        sub.nextSeq = start;
+        pump(sub);
+    }
+
+    /**
+     * Advances a replaying subscription: goes live once it has caught up with the delivered seq,
+     * else reads the next chunk if the connection has room. Live messages that arrive meanwhile are
+     * not buffered: they are durable, so the next chunk reads them from the store.
+     */
+    private void pump(TopicSubscription sub) {
+        if (sub.cancelled || sub.live || sub.readInFlight) {
+            return;
+        }
+        TopicState state = sub.topic;
+        if (sub.nextSeq > state.deliveredSeq) {
+            goLive(sub);
+            return;
+        }
+        if (!sub.owner.sink.hasReplayRoom()) {
+            return; // replayRoomAvailable() resumes it
+        }
+        sub.readInFlight = true;
+        long from = sub.nextSeq;
+        long to = state.deliveredSeq;
+        try {
+            readers.execute(() -> {
+                HistoryChunk chunk;
+                try {
+                    chunk = store.readChunk(state.name, from, to, config.replayChunkRecords(), config.replayChunkBytes());
+                } catch (RuntimeException e) {
+                    log.warn("replay read of {} from {} failed", state.name, from, e);
+                    chunk = null;
+                }
+                HistoryChunk read = chunk;
+                runOnSequencer(() -> onChunk(sub, from, to, read));
+            });
+        } catch (RejectedExecutionException e) {
+            sub.readInFlight = false; // shutting down
+        }
+    }
+
+    private void onChunk(TopicSubscription sub, long from, long to, HistoryChunk chunk) {
+        sub.readInFlight = false;
+        if (sub.cancelled) {
+            return;
+        }
+        SubscriberSink sink = sub.owner.sink;
+        if (chunk == null) {
+            endSubscription(sub.owner, Frames.error(sub.owner.id, "unavailable", "history of " + sub.topic.name + " could not be read"));
+            return;
+        }
+        List<HistoryRecord> records = chunk.records();
+        if (records.isEmpty()) {
+            // Everything in [from, to] was trimmed by retention: start (or continue) after it.
+            if (sub.sentAny) {
+                endSubscription(sub.owner, Frames.error(sub.owner.id, "not-found", "retention trimmed "
+                        + sub.topic.name + " during replay; resubscribe with a later fromSeq"));
+                return;
+            }
+            sub.nextSeq = to + 1;
+        }
+        int sent = 0;
+        for (HistoryRecord record : records) {
+            if (record.seq() != sub.nextSeq) {
+                if (sub.sentAny || record.seq() < sub.nextSeq) {
+                    endSubscription(sub.owner, Frames.error(sub.owner.id, "not-found", "retention trimmed "
+                            + sub.topic.name + " during replay; resubscribe with a later fromSeq"));
+                    return;
+                }
+                sub.nextSeq = record.seq(); // the requested start was trimmed: begin at the oldest retained
+            }
+            sub.nextSeq++;
+            sub.sentAny = true;
+            sent++;
+            if (!sink.offer(new OutboundFrame.Delivery(sub.owner.messagePrefix, true, record.body()))) {
+                dropSlowConsumer(sink);
+                return;
+            }
+        }
+        metrics.replayed(sent);
+        pump(sub);
+    }
+
+    private void goLive(TopicSubscription sub) {
+        sub.live = true;
+        if (sub.replayRequested) {
+            // "Everything before lastSeq + 1 you asked for has been sent; live continues at lastSeq + 1."
+            long lastSeq = sub.nextSeq - 1;
+            if (!sub.owner.sink.offer(Frames.replayComplete(sub.owner.id, sub.topic.name, lastSeq))) {
+                dropSlowConsumer(sub.owner.sink);
+            }
+        }
+    }
+
+    @Override
+    public void replayRoomAvailable(SubscriberSink sink) {
+        runOnSequencer(() -> {
+            Map<String, ClientSubscription> subs = connections.get(sink);
+            if (subs == null) {
+                return;
+            }
+            for (ClientSubscription client : new ArrayList<>(subs.values())) {
+                for (TopicSubscription sub : new ArrayList<>(client.perTopic)) {
+                    pump(sub);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void unsubscribe(SubscriberSink sink, String subscriptionId) {
+        runOnSequencer(() -> {
+            Map<String, ClientSubscription> subs = connections.get(sink);
+            ClientSubscription client = subs == null ? null : subs.get(subscriptionId);
+            if (client == null) {
+                sink.offer(Frames.error(subscriptionId, "not-found", "no subscription '" + subscriptionId + "' on this connection"));
+                return;
+            }
+            removeSubscription(client);
+            sink.offer(Frames.unsubscribed(subscriptionId));
+        });
+    }
+
+    @Override
+    public void disconnect(SubscriberSink sink) {
+        runOnSequencer(() -> removeConnection(sink));
+    }
+
+    private void endSubscription(ClientSubscription client, OutboundFrame error) {
+        removeSubscription(client);
+        client.sink.offer(error);
+    }
+
+    private void removeSubscription(ClientSubscription client) {
+        Map<String, ClientSubscription> subs = connections.get(client.sink);
+        if (subs != null && subs.remove(client.id) != null) {
+            subscriptionCount.decrementAndGet();
+        }
+        if (client.pattern != null) {
+            patternSubscriptions.remove(client);
+        }
+        for (TopicSubscription sub : client.perTopic) {
+            sub.cancelled = true;
+            TopicState state = sub.topic;
+            state.subscriptions.remove(sub);
+            if (state.lastSeq == 0 && state.subscriptions.isEmpty() && state.pendingKeys.isEmpty()) {
+                // Created only by a subscription and never posted to: forget it, so subscribing to
+                // arbitrary names cannot grow the topic table without bound.
+                topics.remove(state.name);
+            }
+        }
+        client.perTopic.clear();
+    }
+
+    private void removeConnection(SubscriberSink sink) {
+        Map<String, ClientSubscription> subs = connections.get(sink);
+        if (subs == null) {
+            return;
+        }
+        for (ClientSubscription client : new ArrayList<>(subs.values())) {
+            removeSubscription(client);
+        }
+        connections.remove(sink);
+    }
+
+    private void dropSlowConsumer(SubscriberSink sink) {
+        if (connections.containsKey(sink)) {
+            removeConnection(sink);
+            metrics.slowConsumer();
+            sink.slowConsumer();
+        }
+    }
+
+    /** Subscribe ops currently registered, over all connections (for the subscribers gauge). */
+    public int subscriptionCount() {
+        return subscriptionCount.get();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public String unavailableReason() {
+        return unavailableReason;
+    }
+
+    /** Stops taking posts and waits (bounded) for accepted ones to become durable. */
+    @Override
+    public void close() {
+        failStop("node is shutting down");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (inflightPosts.get() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        readers.shutdownNow();
+        sequencer.shutdown();
+        try {
+            if (!sequencer.awaitTermination(5, TimeUnit.SECONDS)) {
+                sequencer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean runOnSequencer(Runnable task) {
+        try {
+            sequencer.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    // A broken invariant on the sequencer means our state can no longer be trusted.
+                    failStop("internal error: " + e.getMessage());
+                    log.error("sequencer task failed; the node stops taking posts", e);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    private void runOnSequencerOrFail(Runnable task, CompletableFuture<PostResult> result) {
+        if (!runOnSequencer(task)) {
+            result.completeExceptionally(new ServiceUnavailableException("node is shutting down"));
+        }
+    }
+
+    // ---------------------------------------------------------------- state records
+
+    /** One topic's sequencing and subscriber state, owned by the sequencer thread. */
+    private static final class TopicState {
+        final String name;
+        long lastSeq;
+        long deliveredSeq;
+        long lastTimestampMillis;
+        long failedFromSeq = Long.MAX_VALUE; // first seq whose append failed; nothing after it is delivered
+        final Map<String, CompletableFuture<PostResult>> pendingKeys = new HashMap<>();
+        final List<TopicSubscription> subscriptions = new ArrayList<>();
+
+        TopicState(String name, long lastSeq) {
+            this.name = name;
+            this.lastSeq = lastSeq;
+            this.deliveredSeq = lastSeq;
+        }
+    }
+
+    /** One subscribe op of one connection, spanning one topic or every topic its pattern matches. */
+    private static final class ClientSubscription {
+        final SubscriberSink sink;
+        final String id;
+        final byte[] messagePrefix;
+        final TopicPattern pattern;
+        final Replay replay;
+        final List<TopicSubscription> perTopic = new ArrayList<>(1);
+
+        ClientSubscription(SubscriberSink sink, String id, TopicPattern pattern, Replay replay) {
+            this.sink = sink;
+            this.id = id;
+            this.messagePrefix = OutboundFrame.Delivery.prefixFor(id);
+            this.pattern = pattern;
+            this.replay = replay;
+        }
+    }
+
+    /** A subscription's cursor on one topic: replaying from the store, then live. */
+    private static final class TopicSubscription {
+        final ClientSubscription owner;
+        final TopicState topic;
+        final boolean replayRequested;
+        long nextSeq;
+        boolean live;
+        boolean readInFlight;
+        boolean cancelled;
+        boolean sentAny;
+
+        TopicSubscription(ClientSubscription owner, TopicState topic, boolean replayRequested) {
+            this.owner = owner;
+            this.topic = topic;
+            this.replayRequested = replayRequested;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.backplane.history;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The bounded hand-off from appending threads to the single writer. Bounded by count and by bytes;
+ * when full an offer is refused at once (never blocks the caller). Closing and offering share one
+ * lock, so once {@link #close} returns no append can slip in behind the writer's last drain.
+ */
+final class AppendQueue {
+    enum Offer { ACCEPTED, FULL, CLOSED }
+
+    private final int maxAppends;
+    private final long maxBytes;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final ArrayDeque<PendingAppend> items = new ArrayDeque<>();
+    private long bytes;
+    private String closedReason;
+
+    AppendQueue(int maxAppends, long maxBytes) {
+        this.maxAppends = maxAppends;
+        this.maxBytes = maxBytes;
+    }
+
+    Offer offer(PendingAppend append) {
+        lock.lock();
+        try {
+            if (closedReason != null) {
+                return Offer.CLOSED;
+            }
+            // An empty queue takes any append, however large, or it could never be written.
+            if (!items.isEmpty() && (items.size() >= maxAppends || bytes + append.queuedBytes() > maxBytes)) {
+                return Offer.FULL;
+            }
+            items.addLast(append);
+            bytes += append.queuedBytes();
+            if (items.size() == 1) {
+                notEmpty.signal();
+            }
+            return Offer.ACCEPTED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits for at least one append, then moves up to {@code maxRecords} appends and about
+     * {@code maxBatchBytes} bytes (at least one append) into {@code out}.
+     *
+     * @return false when the queue is closed and empty: the writer's signal to stop
+     */
+    boolean drainTo(List<PendingAppend> out, int maxRecords, long maxBatchBytes) throws InterruptedException {
+        lock.lock();
+        try {
+            while (items.isEmpty()) {
+                if (closedReason != null) {
+                    return false;
+                }
+                notEmpty.await();
+            }
+            long drainedBytes = 0;
+            while (!items.isEmpty() && out.size() < maxRecords) {
+                PendingAppend next = items.peekFirst();
+                if (!out.isEmpty() && drainedBytes + next.queuedBytes() > maxBatchBytes) {
+                    break;
+                }
+                items.removeFirst();
+                drainedBytes += next.queuedBytes();
+                out.add(next);
+            }
+            bytes -= drainedBytes;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses later offers with {@code reason}; what is queued stays for the writer to drain. */
+    void close(String reason) {
+        lock.lock();
+        try {
+            if (closedReason == null) {
+                closedReason = reason;
+            }
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes with {@code reason} and hands back everything queued (the writer cannot go on). */
+    List<PendingAppend> closeAndTakeAll(String reason) {
+        lock.lock();
+        try {
+            close(reason);
+            List<PendingAppend> taken = new ArrayList<>(items);
+            items.clear();
+            bytes = 0;
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    String closedReason() {
+        lock.lock();
+        try {
+            return closedReason;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

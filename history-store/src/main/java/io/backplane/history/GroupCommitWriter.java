@@ -1,0 +1,224 @@
+package io.backplane.history;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Lock;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's one writer thread: drains the {@link AppendQueue}, checks each append's seq, builds one
+ * WriteBatch of up to {@code maxBatchRecords} appends, writes it with WAL fsync, publishes the new
+ * bounds, then completes the batch's futures in queue order (so per topic in seq order).
+ *
+ * <p>One writer makes the gapless check trivially race-free and turns many small appends into one
+ * fsync: while a batch is being synced the next one accumulates in the queue (group commit).
+ *
+ * <p>Futures complete on this thread. Callbacks must not block, and must not call
+ * {@link RocksHistoryStore#close()} (which waits for this thread).
+ */
+final class GroupCommitWriter implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+
+    private final RocksHandles rocks;
+    private final TopicTable table;
+    private final AppendQueue queue;
+    private final HistoryStoreConfig config;
+    /** Held while a batch with idempotency keys is built and written; see {@link RetentionTask}. */
+    private final Lock idempotencyLock;
+    private int nextTopicId;
+
+    private final List<PendingAppend> drained = new ArrayList<>();
+    private final List<PendingAppend> accepted = new ArrayList<>();
+    private final List<TopicState> touched = new ArrayList<>();
+    private final Map<String, TopicState> created = new LinkedHashMap<>();
+    private final Map<ByteBuffer, Long> keySeqsInBatch = new HashMap<>();
+
+    GroupCommitWriter(RocksHandles rocks, TopicTable table, AppendQueue queue, HistoryStoreConfig config,
+                      Lock idempotencyLock) {
+        this.rocks = rocks;
+        this.table = table;
+        this.queue = queue;
+        this.config = config;
+        this.idempotencyLock = idempotencyLock;
+        this.nextTopicId = table.maxIdAtOpen() + 1;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (queue.drainTo(drained, config.maxBatchRecords(), config.maxBatchBytes())) {
+                writeBatch();
+                drained.clear();
+            }
+        } catch (Throwable t) {
+            // A bug or a broken invariant, not an I/O error (those fail one batch, below): stop
+            // taking appends rather than go on with a history we no longer trust (fail-stop).
+            log.error("history writer stopped; every pending and later append fails", t);
+            String reason = "store failed: " + t;
+            failAll(drained, reason, t);
+            failAll(queue.closeAndTakeAll(reason), reason, t);
+            if (t instanceof Error error) {
+                throw error;
+            }
+        }
+    }
+
+    private void writeBatch() {
+        int firstNewTopicId = nextTopicId;
+        long writeNanos;
+        try (WriteBatch batch = new WriteBatch()) {
+            boolean locked = false;
+            try {
+                for (PendingAppend append : drained) {
+                    if (!locked && append.request().idempotencyKey() != null) {
+                        idempotencyLock.lock();
+                        locked = true;
+                    }
+                    add(batch, append);
+                }
+                if (accepted.isEmpty()) {
+                    return;
+                }
+                for (TopicState topic : touched) {
+                    addCounters(batch, topic);
+                }
+                long startNanos = System.nanoTime();
+                rocks.db.write(rocks.syncWrite, batch);
+                writeNanos = System.nanoTime() - startNanos;
+            } catch (RocksDBException e) {
+                // An operating error (disk full, I/O error): nothing of this batch was written. Undo
+                // its in-memory effects and fail its appends; the next batch tries again.
+                rollBack(firstNewTopicId);
+                failAll(drained, "writing a batch of " + drained.size() + " appends failed: " + e.getMessage(), e);
+                return;
+            } finally {
+                if (locked) {
+                    idempotencyLock.unlock();
+                }
+            }
+            publish();
+            notifyListener(accepted.size(), batch.getDataSize(), writeNanos);
+            for (PendingAppend append : accepted) {
+                append.future().complete(null);
+            }
+        } finally {
+            accepted.clear();
+            touched.clear();
+            created.clear();
+            keySeqsInBatch.clear();
+        }
+    }
+
+    private void add(WriteBatch batch, PendingAppend append) throws RocksDBException {
+        AppendRequest request = append.request();
+        HistoryRecord record = request.record();
+        TopicState topic = table.get(request.topic());
+        if (topic == null) {
+            topic = created.get(request.topic());
+        }
+        long expectedSeq = topic == null ? 1 : topic.writerLastSeq + 1;
+        if (record.seq() != expectedSeq) {
+            append.future().completeExceptionally(new IllegalStateException("topic " + request.topic()
+                    + ": append of seq " + record.seq() + " refused, the next seq is " + expectedSeq
+                    + " (appends of one topic must be gapless)"));
+            return;
+        }
+        if (topic == null) {
+            Invariants.check(nextTopicId > 0, "topic id space exhausted");
+            topic = TopicState.created(nextTopicId++, request.topic());
+            created.put(topic.name, topic);
+            batch.put(rocks.topics, StorageFormat.topicName(topic.name), StorageFormat.topicIdValue(topic.id));
+        }
+        if (!topic.inBatch) {
+            topic.inBatch = true;
+            touched.add(topic);
+        }
+        batch.put(rocks.messages, StorageFormat.seqKey(topic.id, record.seq()), StorageFormat.messageValue(record));
+        topic.writerLastSeq = record.seq();
+        topic.batchBodyBytes += record.body().length;
+        if (request.idempotencyKey() != null) {
+            addIdempotencyEntry(batch, topic, request);
+        }
+        accepted.add(append);
+    }
+
+    /**
+     * Writes the key's entry and its position in the per-topic key order. A key written again
+     * (the caller's choice) takes the new value and moves to the new seq, so the order keeps one
+     * entry per live key and "the newest N keys" counts distinct keys.
+     */
+    private void addIdempotencyEntry(WriteBatch batch, TopicState topic, AppendRequest request) throws RocksDBException {
+        long seq = request.record().seq();
+        byte[] key = StorageFormat.idempotencyKey(topic.id, request.idempotencyKey());
+        Long previousSeq = keySeqsInBatch.get(ByteBuffer.wrap(key));
+        if (previousSeq == null) {
+            byte[] existing = rocks.db.get(rocks.idempotency, key);
+            previousSeq = existing == null ? null : StorageFormat.idempotencySeq(existing);
+        }
+        if (previousSeq != null) {
+            batch.delete(rocks.idempotencyBySeq, StorageFormat.seqKey(topic.id, previousSeq));
+        } else {
+            topic.batchNewKeys++;
+        }
+        batch.put(rocks.idempotency, key, StorageFormat.idempotencyValue(seq, request.idempotencyValue()));
+        batch.put(rocks.idempotencyBySeq, StorageFormat.seqKey(topic.id, seq),
+                StorageFormat.keyOrderValue(request.record().timestampMillis(), key));
+        keySeqsInBatch.put(ByteBuffer.wrap(key), seq);
+    }
+
+    private void addCounters(WriteBatch batch, TopicState topic) throws RocksDBException {
+        batch.merge(rocks.meta, StorageFormat.metaKey(StorageFormat.META_BODY_BYTES, topic.id),
+                StorageFormat.counterDelta(topic.batchBodyBytes));
+        if (topic.batchNewKeys != 0) {
+            batch.merge(rocks.meta, StorageFormat.metaKey(StorageFormat.META_IDEMPOTENCY_KEYS, topic.id),
+                    StorageFormat.counterDelta(topic.batchNewKeys));
+        }
+    }
+
+    /** Makes the written batch visible: bounds first, then new topics, then (caller) the futures. */
+    private void publish() {
+        for (TopicState topic : touched) {
+            topic.onAppended(topic.writerLastSeq, topic.batchBodyBytes, topic.batchNewKeys);
+            clearBatchFields(topic);
+        }
+        for (TopicState topic : created.values()) {
+            table.add(topic);
+        }
+    }
+
+    private void rollBack(int firstNewTopicId) {
+        for (TopicState topic : touched) {
+            topic.writerLastSeq = topic.bounds().lastSeq();
+            clearBatchFields(topic);
+        }
+        nextTopicId = firstNewTopicId;
+    }
+
+    private static void clearBatchFields(TopicState topic) {
+        topic.batchBodyBytes = 0;
+        topic.batchNewKeys = 0;
+        topic.inBatch = false;
+    }
+
+    private void notifyListener(int records, long bytes, long writeNanos) {
+        try {
+            config.writeListener().onBatchWritten(records, bytes, writeNanos);
+        } catch (RuntimeException e) {
+            log.warn("write listener failed on a batch of {} records; the batch itself is durable", records, e);
+        }
+    }
+
+    private static void failAll(List<PendingAppend> appends, String message, Throwable cause) {
+        HistoryStoreException error = new HistoryStoreException(message, cause);
+        for (PendingAppend append : appends) {
+            append.future().completeExceptionally(error);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.backplane.history;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Per-topic append-only histories kept in one RocksDB instance (DESIGN.md §3).
+ *
+ * <p>Appends are group-committed: {@link #append} enqueues and returns at once; the future
+ * completes after the batch holding the record is written with WAL fsync. Futures of one topic
+ * complete in seq order. Reads are thread-safe and may run concurrently with appends.
+ *
+ * <p>This is the API the node codes against; {@code RocksHistoryStore} is the implementation.
+ */
+public interface HistoryStore extends AutoCloseable {
+
+    /** Appends one record durably; completes exceptionally with {@link HistoryStoreException} on I/O failure. */
+    CompletableFuture<Void> append(AppendRequest request);
+
+    /** The topic's bounds, or empty when the topic was never appended to. */
+    Optional<TopicInfo> topic(String topic);
+
+    /** Every topic whose name starts with {@code prefix} (use "/" for all), sorted by name. */
+    List<TopicInfo> topics(String prefix);
+
+    /** Up to {@code limit} records with seq >= fromSeq, oldest first (starts at the first retained seq if trimmed). */
+    List<HistoryRecord> readFrom(String topic, long fromSeq, int limit);
+
+    /** The newest {@code count} records (fewer if fewer exist), oldest first. */
+    List<HistoryRecord> readLast(String topic, int count);
+
+    /** The seq of the first retained record with timestamp >= timeMillis, or lastSeq + 1 when none. */
+    long seqAtTime(String topic, long timeMillis);
+
+    /**
+     * Records with fromSeq <= seq <= toSeq in one chunk bounded by maxRecords and maxBytes
+     * (at least one record when any is in range). Call again with {@code nextSeq} until {@code last}.
+     */
+    HistoryChunk readChunk(String topic, long fromSeq, long toSeq, int maxRecords, int maxBytes);
+
+    /** The value stored with an idempotency key in the same batch as its record, if still kept. */
+    Optional<byte[]> idempotencyEntry(String topic, String idempotencyKey);
+
+    /** Runs retention once, synchronously (the background task calls this periodically). */
+    void applyRetention();
+
+    @Override
+    void close();
+}

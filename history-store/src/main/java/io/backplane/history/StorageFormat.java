@@ -1,0 +1,175 @@
+package io.backplane.history;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The on-disk format, in one place (STYLE.md habit 9). Every integer in a key is big-endian so that
+ * RocksDB's bytewise order is numeric order: a topic's records are one contiguous key range, oldest
+ * first. Topic ids are dense from 1, assigned by the writer thread and never reused.
+ *
+ * <pre>
+ * column family       key                                  value
+ * messages            topicId u32 | seq u64                version u8 (=1) | timestampMillis i64 | body
+ * topics              topic name (UTF-8)                   topicId u32
+ * idempotency         topicId u32 | key (UTF-8)            version u8 (=1) | seq u64 | caller's value
+ * idempotency_by_seq  topicId u32 | seq u64                timestampMillis i64 | key (UTF-8)
+ * meta                kind u8 | topicId u32                per kind, see below
+ * </pre>
+ *
+ * <p>{@code idempotency_by_seq} orders a topic's keys oldest first so pruning is a prefix walk; it
+ * holds exactly one entry per live key (a key written again moves to its new seq).
+ *
+ * <p>{@code meta} kinds: {@link #META_TRIMMED_THROUGH} (u64 big-endian: every seq up to it was
+ * trimmed, so on open lastSeq = max(last key, trimmedThrough) and a seq is never reused);
+ * {@link #META_BODY_BYTES} and {@link #META_IDEMPOTENCY_KEYS} (u64 little-endian counters updated
+ * with RocksDB's {@code uint64add} merge, so the writer's additions and retention's subtractions
+ * commute without a shared lock); and {@link #META_FORMAT} (topic id 0: the format version).
+ */
+final class StorageFormat {
+    static final String CF_MESSAGES = "messages";
+    static final String CF_TOPICS = "topics";
+    static final String CF_IDEMPOTENCY = "idempotency";
+    static final String CF_IDEMPOTENCY_BY_SEQ = "idempotency_by_seq";
+    static final String CF_META = "meta";
+
+    static final byte FORMAT_VERSION = 1;
+    static final byte MESSAGE_VERSION = 1;
+    static final byte IDEMPOTENCY_VERSION = 1;
+
+    static final byte META_FORMAT = 'F';
+    static final byte META_TRIMMED_THROUGH = 'T';
+    static final byte META_BODY_BYTES = 'B';
+    static final byte META_IDEMPOTENCY_KEYS = 'K';
+
+    static final int TOPIC_ID_BYTES = 4;
+    static final int SEQ_KEY_BYTES = TOPIC_ID_BYTES + 8;
+    static final int MESSAGE_HEADER_BYTES = 1 + 8;
+    static final int IDEMPOTENCY_HEADER_BYTES = 1 + 8;
+
+    private StorageFormat() {
+    }
+
+    /** Key of a record in {@code messages}, and of a key's position in {@code idempotency_by_seq}. */
+    static byte[] seqKey(int topicId, long seq) {
+        return ByteBuffer.allocate(SEQ_KEY_BYTES).putInt(topicId).putLong(seq).array();
+    }
+
+    /** The first key after every key of {@code topicId} (its range's exclusive upper bound). */
+    static byte[] topicEnd(int topicId) {
+        Invariants.check(topicId != -1, "topic id space exhausted");
+        return ByteBuffer.allocate(TOPIC_ID_BYTES).putInt(topicId + 1).array();
+    }
+
+    static int topicIdOf(byte[] seqKey) {
+        return ByteBuffer.wrap(seqKey).getInt(0);
+    }
+
+    static long seqOf(byte[] seqKey) {
+        return ByteBuffer.wrap(seqKey).getLong(TOPIC_ID_BYTES);
+    }
+
+    static byte[] messageValue(HistoryRecord record) {
+        byte[] body = record.body();
+        return ByteBuffer.allocate(MESSAGE_HEADER_BYTES + body.length)
+                .put(MESSAGE_VERSION).putLong(record.timestampMillis()).put(body).array();
+    }
+
+    static HistoryRecord decodeMessage(long seq, byte[] value) {
+        checkVersion(value, MESSAGE_VERSION, "message", seq);
+        long timestampMillis = ByteBuffer.wrap(value).getLong(1);
+        byte[] body = new byte[value.length - MESSAGE_HEADER_BYTES];
+        System.arraycopy(value, MESSAGE_HEADER_BYTES, body, 0, body.length);
+        return new HistoryRecord(seq, timestampMillis, body);
+    }
+
+    static int bodyLength(int messageValueLength) {
+        return messageValueLength - MESSAGE_HEADER_BYTES;
+    }
+
+    static byte[] topicName(String topic) {
+        return topic.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String topicName(byte[] name) {
+        return new String(name, StandardCharsets.UTF_8);
+    }
+
+    static byte[] topicIdValue(int topicId) {
+        return ByteBuffer.allocate(TOPIC_ID_BYTES).putInt(topicId).array();
+    }
+
+    static int decodeTopicId(byte[] value) {
+        Invariants.check(value.length == TOPIC_ID_BYTES, "topic id value has %s bytes", value.length);
+        return ByteBuffer.wrap(value).getInt();
+    }
+
+    static byte[] idempotencyKey(int topicId, String key) {
+        byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(TOPIC_ID_BYTES + utf8.length).putInt(topicId).put(utf8).array();
+    }
+
+    static byte[] idempotencyValue(long seq, byte[] value) {
+        return ByteBuffer.allocate(IDEMPOTENCY_HEADER_BYTES + value.length)
+                .put(IDEMPOTENCY_VERSION).putLong(seq).put(value).array();
+    }
+
+    static long idempotencySeq(byte[] entry) {
+        checkVersion(entry, IDEMPOTENCY_VERSION, "idempotency entry", -1);
+        return ByteBuffer.wrap(entry).getLong(1);
+    }
+
+    static byte[] idempotencyCallerValue(byte[] entry) {
+        checkVersion(entry, IDEMPOTENCY_VERSION, "idempotency entry", -1);
+        byte[] value = new byte[entry.length - IDEMPOTENCY_HEADER_BYTES];
+        System.arraycopy(entry, IDEMPOTENCY_HEADER_BYTES, value, 0, value.length);
+        return value;
+    }
+
+    /** Value of a key's entry in {@code idempotency_by_seq}: its record's time, then the key itself. */
+    static byte[] keyOrderValue(long timestampMillis, byte[] idempotencyKey) {
+        int keyBytes = idempotencyKey.length - TOPIC_ID_BYTES;
+        return ByteBuffer.allocate(8 + keyBytes).putLong(timestampMillis)
+                .put(idempotencyKey, TOPIC_ID_BYTES, keyBytes).array();
+    }
+
+    static long keyOrderTimestampMillis(byte[] value) {
+        return ByteBuffer.wrap(value).getLong(0);
+    }
+
+    /** The {@code idempotency} key named by a {@code idempotency_by_seq} value. */
+    static byte[] keyOrderIdempotencyKey(int topicId, byte[] value) {
+        return ByteBuffer.allocate(TOPIC_ID_BYTES + value.length - 8).putInt(topicId)
+                .put(value, 8, value.length - 8).array();
+    }
+
+    static byte[] metaKey(byte kind, int topicId) {
+        return ByteBuffer.allocate(1 + TOPIC_ID_BYTES).put(kind).putInt(topicId).array();
+    }
+
+    static byte[] bigEndian(long value) {
+        return ByteBuffer.allocate(8).putLong(value).array();
+    }
+
+    static long bigEndian(byte[] value) {
+        Invariants.check(value.length == 8, "u64 value has %s bytes", value.length);
+        return ByteBuffer.wrap(value).getLong();
+    }
+
+    /** A {@code uint64add} merge operand: RocksDB decodes it as fixed64, i.e. little-endian. */
+    static byte[] counterDelta(long delta) {
+        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(delta).array();
+    }
+
+    static long counterValue(byte[] value) {
+        Invariants.check(value.length == 8, "counter value has %s bytes", value.length);
+        return ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    private static void checkVersion(byte[] value, byte version, String what, long seq) {
+        Invariants.check(value.length > 0 && value[0] == version,
+                "%s (seq %s) has format version %s, this build reads %s", what, seq,
+                value.length == 0 ? "none" : value[0], version);
+    }
+}

@@ -1,0 +1,71 @@
+package io.backplane.history;
+
+/**
+ * One topic's in-memory state: its dense id and its published {@link Bounds}, which readers see
+ * without locking. Two threads change the bounds, each after its own RocksDB write is done: the
+ * writer (lastSeq and bytes grow) and retention (firstSeq grows, bytes shrink). The monitor makes
+ * their read-modify-write of the bounds atomic; neither holds it across I/O.
+ *
+ * <p>{@link #writerLastSeq} and the {@code batch*} fields belong to the writer thread alone: the last
+ * seq it has accepted into a batch not yet written, and what that batch adds.
+ */
+final class TopicState {
+    final int id;
+    final String name;
+    private volatile Bounds bounds;
+
+    long writerLastSeq;
+    long batchBodyBytes;
+    long batchNewKeys;
+    boolean inBatch;
+
+    /**
+     * {@code firstSeq..lastSeq} are retained (none when firstSeq == lastSeq + 1); {@code bodyBytes} is
+     * the sum of their body lengths; {@code idempotencyKeys} counts the topic's live keys.
+     */
+    record Bounds(long firstSeq, long lastSeq, long bodyBytes, long idempotencyKeys) {
+        long count() {
+            return lastSeq - firstSeq + 1;
+        }
+    }
+
+    TopicState(int id, String name, Bounds bounds) {
+        this.id = id;
+        this.name = name;
+        this.bounds = bounds;
+        this.writerLastSeq = bounds.lastSeq();
+    }
+
+    /** A topic the writer is creating with its first record, seq 1. */
+    static TopicState created(int id, String name) {
+        return new TopicState(id, name, new Bounds(1, 0, 0, 0));
+    }
+
+    Bounds bounds() {
+        return bounds;
+    }
+
+    TopicInfo info() {
+        Bounds b = bounds;
+        return new TopicInfo(name, b.firstSeq(), b.lastSeq(), b.count());
+    }
+
+    synchronized void onAppended(long lastSeq, long bodyBytesAdded, long keysAdded) {
+        Bounds b = bounds;
+        Invariants.check(lastSeq > b.lastSeq(), "topic %s: lastSeq would go from %s to %s", name, b.lastSeq(), lastSeq);
+        bounds = new Bounds(b.firstSeq(), lastSeq, b.bodyBytes() + bodyBytesAdded, b.idempotencyKeys() + keysAdded);
+    }
+
+    synchronized void onTrimmed(long trimmedThroughSeq, long bodyBytesRemoved) {
+        Bounds b = bounds;
+        Invariants.check(trimmedThroughSeq >= b.firstSeq() && trimmedThroughSeq <= b.lastSeq(),
+                "topic %s: trim through %s outside %s..%s", name, trimmedThroughSeq, b.firstSeq(), b.lastSeq());
+        bounds = new Bounds(trimmedThroughSeq + 1, b.lastSeq(), b.bodyBytes() - bodyBytesRemoved, b.idempotencyKeys());
+    }
+
+    synchronized void onKeysDropped(long keys) {
+        Bounds b = bounds;
+        Invariants.check(keys <= b.idempotencyKeys(), "topic %s: dropping %s of %s keys", name, keys, b.idempotencyKeys());
+        bounds = new Bounds(b.firstSeq(), b.lastSeq(), b.bodyBytes(), b.idempotencyKeys() - keys);
+    }
+}
