@@ -206,6 +206,27 @@ class WebSocketApiTest {
     }
 
     @Test
+    void subscriberAndConnectionGaugesCountLiveSubscriptionsEvenAfterAGc() {
+        try (WsTestClient ws = WsTestClient.connect(base)) {
+            ws.send("{\"op\":\"subscribe\",\"id\":\"g1\",\"topic\":\"/WS/GAUGE\"}");
+            ws.send("{\"op\":\"subscribe\",\"id\":\"g2\",\"topic\":\"/WS/GAUGE/**\"}");
+            ws.next();
+            ws.next();
+            System.gc();
+            String metrics = given().baseUri(base).get("/metrics").then().statusCode(200).extract().asString();
+            double subscribers = gauge(metrics, "backplane_subscribers");
+            double connections = gauge(metrics, "backplane_websocket_connections");
+            assertThat(subscribers).as(metrics).isGreaterThanOrEqualTo(2);
+            assertThat(connections).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    private static double gauge(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).map(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " missing"));
+    }
+
+    @Test
     void aPostWithoutAnIdIsStillAnswered() {
         try (WsTestClient ws = WsTestClient.connect(base)) {
             ws.send("{\"op\":\"post\",\"topic\":\"/WS/NOID\",\"payload\":\"x\"}");

@@ -48,7 +48,9 @@ public final class NodeMetrics implements TopicMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
         storeBatchRecords = DistributionSummary.builder("backplane.rocksdb.batch.records")
                 .description("records per group-commit batch").register(registry);
-        Gauge.builder("backplane.subscribers", subscriptions, IntSupplier::getAsInt)
+        // Gauges hold their object weakly; the supplier lambda is referenced nowhere else, so without
+        // a strong reference it is collected and the gauge reads NaN.
+        Gauge.builder("backplane.subscribers", subscriptions, IntSupplier::getAsInt).strongReference(true)
                 .description("subscriptions currently registered").register(registry);
         Gauge.builder("backplane.websocket.connections", websocketConnections, AtomicInteger::get)
                 .description("open websocket connections").register(registry);
