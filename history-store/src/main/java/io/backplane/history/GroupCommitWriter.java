@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Lock;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -36,6 +37,8 @@ final class GroupCommitWriter implements Runnable {
 
     private final List<PendingAppend> drained = new ArrayList<>();
     private final List<PendingAppend> accepted = new ArrayList<>();
+    /** Per drained append, in queue order: why it was refused, or null when it is in the batch. */
+    private final List<RuntimeException> refusals = new ArrayList<>();
     private final List<TopicState> touched = new ArrayList<>();
     private final Map<String, TopicState> created = new LinkedHashMap<>();
     private final Map<ByteBuffer, Long> keySeqsInBatch = new HashMap<>();
@@ -81,42 +84,67 @@ final class GroupCommitWriter implements Runnable {
                         idempotencyLock.lock();
                         locked = true;
                     }
-                    add(batch, append);
+                    refusals.add(add(batch, append));
                 }
-                if (accepted.isEmpty()) {
-                    return;
+                if (!accepted.isEmpty()) {
+                    for (TopicState topic : touched) {
+                        addKeyCount(batch, topic);
+                    }
+                    long startNanos = System.nanoTime();
+                    rocks.db.write(rocks.syncWrite, batch);
+                    writeNanos = System.nanoTime() - startNanos;
+                } else {
+                    writeNanos = 0;
                 }
-                for (TopicState topic : touched) {
-                    addCounters(batch, topic);
-                }
-                long startNanos = System.nanoTime();
-                rocks.db.write(rocks.syncWrite, batch);
-                writeNanos = System.nanoTime() - startNanos;
             } catch (RocksDBException e) {
                 // An operating error (disk full, I/O error): nothing of this batch was written. Undo
                 // its in-memory effects and fail its appends; the next batch tries again.
                 rollBack(firstNewTopicId);
-                failAll(drained, "writing a batch of " + drained.size() + " appends failed: " + e.getMessage(), e);
+                complete(new HistoryStoreException("writing a batch of " + accepted.size() + " appends failed: "
+                        + e.getMessage(), e));
                 return;
             } finally {
                 if (locked) {
                     idempotencyLock.unlock();
                 }
             }
-            publish();
-            notifyListener(accepted.size(), batch.getDataSize(), writeNanos);
-            for (PendingAppend append : accepted) {
-                append.future().complete(null);
+            if (!accepted.isEmpty()) {
+                publish();
+                notifyListener(accepted.size(), batch.getDataSize(), writeNanos);
             }
+            complete(null);
         } finally {
             accepted.clear();
+            refusals.clear();
             touched.clear();
             created.clear();
             keySeqsInBatch.clear();
         }
     }
 
-    private void add(WriteBatch batch, PendingAppend append) throws RocksDBException {
+    /**
+     * Completes the drained appends in queue order (so per topic in seq order, refusals included):
+     * refused ones with their refusal, the others normally or, when the write failed, with
+     * {@code writeFailure} (also those the failure stopped us from looking at).
+     */
+    private void complete(HistoryStoreException writeFailure) {
+        Invariants.check(writeFailure != null || refusals.size() == drained.size(),
+                "%s of %s appends judged", refusals.size(), drained.size());
+        for (int i = 0; i < drained.size(); i++) {
+            CompletableFuture<Void> future = drained.get(i).future();
+            RuntimeException refusal = i < refusals.size() ? refusals.get(i) : null;
+            if (refusal != null) {
+                future.completeExceptionally(refusal);
+            } else if (writeFailure != null) {
+                future.completeExceptionally(writeFailure);
+            } else {
+                future.complete(null);
+            }
+        }
+    }
+
+    /** Adds one append to the batch, or returns why it is refused (and leaves the batch as it was). */
+    private RuntimeException add(WriteBatch batch, PendingAppend append) throws RocksDBException {
         AppendRequest request = append.request();
         HistoryRecord record = request.record();
         TopicState topic = table.get(request.topic());
@@ -125,10 +153,9 @@ final class GroupCommitWriter implements Runnable {
         }
         long expectedSeq = topic == null ? 1 : topic.writerLastSeq + 1;
         if (record.seq() != expectedSeq) {
-            append.future().completeExceptionally(new IllegalStateException("topic " + request.topic()
+            return new IllegalStateException("topic " + request.topic()
                     + ": append of seq " + record.seq() + " refused, the next seq is " + expectedSeq
-                    + " (appends of one topic must be gapless)"));
-            return;
+                    + " (appends of one topic must be gapless)");
         }
         if (topic == null) {
             Invariants.check(nextTopicId > 0, "topic id space exhausted");
@@ -140,13 +167,16 @@ final class GroupCommitWriter implements Runnable {
             topic.inBatch = true;
             touched.add(topic);
         }
-        batch.put(rocks.messages, StorageFormat.seqKey(topic.id, record.seq()), StorageFormat.messageValue(record));
+        topic.writerRunningBodyBytes += record.body().length;
+        batch.put(rocks.messages, StorageFormat.seqKey(topic.id, record.seq()),
+                StorageFormat.messageValue(record, topic.writerRunningBodyBytes));
         topic.writerLastSeq = record.seq();
         topic.batchBodyBytes += record.body().length;
         if (request.idempotencyKey() != null) {
             addIdempotencyEntry(batch, topic, request);
         }
         accepted.add(append);
+        return null;
     }
 
     /**
@@ -173,9 +203,7 @@ final class GroupCommitWriter implements Runnable {
         keySeqsInBatch.put(ByteBuffer.wrap(key), seq);
     }
 
-    private void addCounters(WriteBatch batch, TopicState topic) throws RocksDBException {
-        batch.merge(rocks.meta, StorageFormat.metaKey(StorageFormat.META_BODY_BYTES, topic.id),
-                StorageFormat.counterDelta(topic.batchBodyBytes));
+    private void addKeyCount(WriteBatch batch, TopicState topic) throws RocksDBException {
         if (topic.batchNewKeys != 0) {
             batch.merge(rocks.meta, StorageFormat.metaKey(StorageFormat.META_IDEMPOTENCY_KEYS, topic.id),
                     StorageFormat.counterDelta(topic.batchNewKeys));
@@ -196,6 +224,7 @@ final class GroupCommitWriter implements Runnable {
     private void rollBack(int firstNewTopicId) {
         for (TopicState topic : touched) {
             topic.writerLastSeq = topic.bounds().lastSeq();
+            topic.writerRunningBodyBytes -= topic.batchBodyBytes;
             clearBatchFields(topic);
         }
         nextTopicId = firstNewTopicId;

@@ -15,7 +15,7 @@ import org.rocksdb.WriteBatch;
  * One retention pass over every topic: trims each topic's oldest records per its rule, then drops
  * idempotency keys that are past both bounds. Runs beside the writer, never under its lock: it reads
  * with its own iterators and writes its own batches (a range delete plus the new
- * {@code trimmedThrough} and counters, atomically), then publishes the topic's new bounds.
+ * {@code trimmedThrough}, atomically), then publishes the topic's new bounds.
  *
  * <p>Dropping a key is the one step that must not interleave with the writer: the writer may be
  * rewriting that very key. So the pass reads candidates without any lock, then, per small group of
@@ -64,7 +64,7 @@ final class RetentionTask {
         long retainedBytes = bounds.bodyBytes();
         long trimThrough = bounds.firstSeq() - 1;
         try (Slice upperBound = new Slice(StorageFormat.seqKey(topic.id, bounds.lastSeq() + 1));
-             ReadOptions options = new ReadOptions().setIterateUpperBound(upperBound);
+             ReadOptions options = new ReadOptions().setIterateUpperBound(upperBound).setPrefixSameAsStart(true);
              RocksIterator it = rocks.db.newIterator(rocks.messages, options)) {
             for (it.seek(StorageFormat.seqKey(topic.id, bounds.firstSeq())); it.isValid(); it.next()) {
                 keyBuffer.clear();
@@ -76,7 +76,7 @@ final class RetentionTask {
                 }
                 headerBuffer.clear();
                 int valueBytes = it.value(headerBuffer);
-                long timestampMillis = headerBuffer.getLong(1);
+                long timestampMillis = headerBuffer.getLong(StorageFormat.MESSAGE_TIMESTAMP_OFFSET);
                 if (!RetentionPolicy.mustTrim(rule, nowMillis, bounds.lastSeq(), retainedBytes, seq, timestampMillis)) {
                     break;
                 }
@@ -93,8 +93,6 @@ final class RetentionTask {
             batch.deleteRange(rocks.messages, StorageFormat.seqKey(topic.id, 0), StorageFormat.seqKey(topic.id, trimThrough + 1));
             batch.put(rocks.meta, StorageFormat.metaKey(StorageFormat.META_TRIMMED_THROUGH, topic.id),
                     StorageFormat.bigEndian(trimThrough));
-            batch.merge(rocks.meta, StorageFormat.metaKey(StorageFormat.META_BODY_BYTES, topic.id),
-                    StorageFormat.counterDelta(-removedBytes));
             rocks.db.write(rocks.plainWrite, batch);
         }
         topic.onTrimmed(trimThrough, removedBytes);

@@ -12,6 +12,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.HashSkipListMemTableConfig;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -43,6 +44,7 @@ final class RocksHandles implements AutoCloseable {
     // flushes, instead of stalling the writer (and every append) on a flush.
     private static final long MESSAGE_WRITE_BUFFER_BYTES = 64L << 20;
     private static final int MESSAGE_WRITE_BUFFERS = 4;
+    private static final long MESSAGE_MEMTABLE_BUCKETS = 1 << 17;
     private static final long SMALL_WRITE_BUFFER_BYTES = 8L << 20;
     // The small column families would otherwise pin old WAL files (and their disk) forever, since a
     // WAL file is freed only when every column family with data in it has flushed.
@@ -96,6 +98,9 @@ final class RocksHandles implements AutoCloseable {
                     // recover up to it and drop it, never serve it.
                     .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery)
                     .setMaxTotalWalSize(MAX_TOTAL_WAL_BYTES)
+                    // Required by the hash memtable of `messages`; and writes come from one writer
+                    // thread (plus the occasional trim), so parallel memtable inserts would not help.
+                    .setAllowConcurrentMemtableWrite(false)
                     .setKeepLogFileNum(5)
                     .setMaxLogFileSize(16L << 20));
             List<ColumnFamilyDescriptor> descriptors = List.of(
@@ -126,6 +131,12 @@ final class RocksHandles implements AutoCloseable {
     }
 
     private static ColumnFamilyOptions messageOptions(LRUCache cache, List<RocksObject> options) {
+        // A hash of per-topic skiplists (bucketed by the 4-byte topic id) instead of one skiplist:
+        // appends to thousands of topics then insert at the end of a small list instead of at
+        // random points of one big one (measured: a 4096-append batch over 10,000 topics wrote in
+        // 5-8 ms instead of 11-12 ms).
+        // The price: an iterator must stay within one topic (every read here is bounded inside its
+        // topic's range) unless it asks for total order, as the open-time scan does.
         // No bloom filter: reads are iterator seeks, which a whole-key filter cannot answer.
         // LZ4 because blocks of envelopes (JSON) compress well and LZ4 decompresses fast enough
         // not to slow range reads; compression is per block, so small records do not defeat it.
@@ -134,6 +145,8 @@ final class RocksHandles implements AutoCloseable {
                 .setBlockSize(MESSAGE_BLOCK_BYTES);
         return add(options, new ColumnFamilyOptions()
                 .setTableFormatConfig(table)
+                .useFixedLengthPrefixExtractor(StorageFormat.TOPIC_ID_BYTES)
+                .setMemTableConfig(new HashSkipListMemTableConfig().setBucketCount(MESSAGE_MEMTABLE_BUCKETS))
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
                 .setWriteBufferSize(MESSAGE_WRITE_BUFFER_BYTES)
                 .setMaxWriteBufferNumber(MESSAGE_WRITE_BUFFERS)

@@ -23,9 +23,11 @@ import org.slf4j.LoggerFactory;
  * one background thread runs retention every {@link HistoryStoreConfig#retentionIntervalMillis()};
  * reads run on the caller's thread and may run concurrently with both.
  *
- * <p><b>Futures.</b> An accepted append's future completes on the writer thread, after its batch is
- * fsynced and its bounds are visible to reads; futures of one topic complete in seq order. Callbacks
- * must not block (every other append waits behind them) and must not call {@link #close()}. When the
+ * <p><b>Futures.</b> An accepted append's future is completed by the writer thread, after its batch is
+ * fsynced and its bounds are visible to reads; futures of one topic complete in seq order. Non-async
+ * callbacks therefore usually run on the writer thread (a thread blocked in {@code get()} on the same
+ * future may run them instead): they must not block, since every other append waits behind them, and
+ * must not call {@link #close()}. Use the {@code *Async} variants to move work elsewhere. When the
  * queue is full or the store is closed, {@code append} returns a future that has already failed.
  *
  * <p><b>Errors.</b> {@link HistoryStoreOverloadedException} when the append queue is full;

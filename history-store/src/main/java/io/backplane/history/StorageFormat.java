@@ -11,21 +11,29 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * column family       key                                  value
- * messages            topicId u32 | seq u64                version u8 (=1) | timestampMillis i64 | body
+ * messages            topicId u32 | seq u64                version u8 (=2) | timestampMillis i64 |
+ *                                                          runningBodyBytes u64 | body
  * topics              topic name (UTF-8)                   topicId u32
  * idempotency         topicId u32 | key (UTF-8)            version u8 (=1) | seq u64 | caller's value
  * idempotency_by_seq  topicId u32 | seq u64                timestampMillis i64 | key (UTF-8)
  * meta                kind u8 | topicId u32                per kind, see below
  * </pre>
  *
+ * <p>{@code runningBodyBytes} is a running sum of the topic's body lengths, this record included,
+ * from an arbitrary origin (it restarts at 0 when a store opens on a topic with no retained record;
+ * only differences between retained records are ever used). The retained bytes of a topic are
+ * then {@code running(last) - running(first) + length(first)}: known on open from two reads, with no
+ * counter to update on every batch. (A per-topic counter in {@code meta} would cost a write per
+ * topic per batch; with thousands of topics that more than halved append throughput.)
+ *
  * <p>{@code idempotency_by_seq} orders a topic's keys oldest first so pruning is a prefix walk; it
  * holds exactly one entry per live key (a key written again moves to its new seq).
  *
  * <p>{@code meta} kinds: {@link #META_TRIMMED_THROUGH} (u64 big-endian: every seq up to it was
  * trimmed, so on open lastSeq = max(last key, trimmedThrough) and a seq is never reused);
- * {@link #META_BODY_BYTES} and {@link #META_IDEMPOTENCY_KEYS} (u64 little-endian counters updated
- * with RocksDB's {@code uint64add} merge, so the writer's additions and retention's subtractions
- * commute without a shared lock); and {@link #META_FORMAT} (topic id 0: the format version).
+ * {@link #META_IDEMPOTENCY_KEYS} (a u64 little-endian count of live keys updated with RocksDB's
+ * {@code uint64add} merge, so the writer's additions and retention's subtractions commute without a
+ * shared lock; written only by batches that carry keys); and {@link #META_FORMAT} (topic id 0: the format version).
  */
 final class StorageFormat {
     static final String CF_MESSAGES = "messages";
@@ -34,18 +42,20 @@ final class StorageFormat {
     static final String CF_IDEMPOTENCY_BY_SEQ = "idempotency_by_seq";
     static final String CF_META = "meta";
 
-    static final byte FORMAT_VERSION = 1;
-    static final byte MESSAGE_VERSION = 1;
+    /** 2: message values carry runningBodyBytes (1, the first skeleton's, did not). */
+    static final byte FORMAT_VERSION = 2;
+    static final byte MESSAGE_VERSION = 2;
     static final byte IDEMPOTENCY_VERSION = 1;
 
     static final byte META_FORMAT = 'F';
     static final byte META_TRIMMED_THROUGH = 'T';
-    static final byte META_BODY_BYTES = 'B';
     static final byte META_IDEMPOTENCY_KEYS = 'K';
 
     static final int TOPIC_ID_BYTES = 4;
     static final int SEQ_KEY_BYTES = TOPIC_ID_BYTES + 8;
-    static final int MESSAGE_HEADER_BYTES = 1 + 8;
+    static final int MESSAGE_HEADER_BYTES = 1 + 8 + 8;
+    static final int MESSAGE_TIMESTAMP_OFFSET = 1;
+    static final int MESSAGE_RUNNING_BYTES_OFFSET = 9;
     static final int IDEMPOTENCY_HEADER_BYTES = 1 + 8;
 
     private StorageFormat() {
@@ -70,18 +80,34 @@ final class StorageFormat {
         return ByteBuffer.wrap(seqKey).getLong(TOPIC_ID_BYTES);
     }
 
-    static byte[] messageValue(HistoryRecord record) {
+    static byte[] messageValue(HistoryRecord record, long runningBodyBytes) {
         byte[] body = record.body();
         return ByteBuffer.allocate(MESSAGE_HEADER_BYTES + body.length)
-                .put(MESSAGE_VERSION).putLong(record.timestampMillis()).put(body).array();
+                .put(MESSAGE_VERSION).putLong(record.timestampMillis()).putLong(runningBodyBytes).put(body).array();
+    }
+
+    static long runningBodyBytes(byte[] messageValue) {
+        checkVersion(messageValue, MESSAGE_VERSION, "message", -1);
+        return ByteBuffer.wrap(messageValue).getLong(MESSAGE_RUNNING_BYTES_OFFSET);
     }
 
     static HistoryRecord decodeMessage(long seq, byte[] value) {
         checkVersion(value, MESSAGE_VERSION, "message", seq);
-        long timestampMillis = ByteBuffer.wrap(value).getLong(1);
+        long timestampMillis = ByteBuffer.wrap(value).getLong(MESSAGE_TIMESTAMP_OFFSET);
         byte[] body = new byte[value.length - MESSAGE_HEADER_BYTES];
         System.arraycopy(value, MESSAGE_HEADER_BYTES, body, 0, body.length);
         return new HistoryRecord(seq, timestampMillis, body);
+    }
+
+    /** Decodes a message value of {@code length} bytes from the start of {@code value}. */
+    static HistoryRecord decodeMessage(long seq, ByteBuffer value, int length) {
+        if (length < MESSAGE_HEADER_BYTES || value.get(0) != MESSAGE_VERSION) {
+            throw new IllegalStateException("message (seq " + seq + ") has " + length + " bytes and format version "
+                    + (length > 0 ? value.get(0) : "none") + ", this build reads " + MESSAGE_VERSION);
+        }
+        byte[] body = new byte[length - MESSAGE_HEADER_BYTES];
+        value.get(MESSAGE_HEADER_BYTES, body);
+        return new HistoryRecord(seq, value.getLong(MESSAGE_TIMESTAMP_OFFSET), body);
     }
 
     static int bodyLength(int messageValueLength) {
@@ -168,8 +194,9 @@ final class StorageFormat {
     }
 
     private static void checkVersion(byte[] value, byte version, String what, long seq) {
-        Invariants.check(value.length > 0 && value[0] == version,
-                "%s (seq %s) has format version %s, this build reads %s", what, seq,
-                value.length == 0 ? "none" : value[0], version);
+        if (value.length == 0 || value[0] != version) {
+            throw new IllegalStateException(what + " (seq " + seq + ") has format version "
+                    + (value.length == 0 ? "none" : value[0]) + ", this build reads " + version);
+        }
     }
 }

@@ -6,8 +6,9 @@ package io.backplane.history;
  * writer (lastSeq and bytes grow) and retention (firstSeq grows, bytes shrink). The monitor makes
  * their read-modify-write of the bounds atomic; neither holds it across I/O.
  *
- * <p>{@link #writerLastSeq} and the {@code batch*} fields belong to the writer thread alone: the last
- * seq it has accepted into a batch not yet written, and what that batch adds.
+ * <p>The {@code writer*} and {@code batch*} fields belong to the writer thread alone: the last seq
+ * it has accepted into a batch not yet written, the running body total stamped on that record (see
+ * {@link StorageFormat}), and what the batch adds.
  */
 final class TopicState {
     final int id;
@@ -15,6 +16,7 @@ final class TopicState {
     private volatile Bounds bounds;
 
     long writerLastSeq;
+    long writerRunningBodyBytes;
     long batchBodyBytes;
     long batchNewKeys;
     boolean inBatch;
@@ -29,16 +31,17 @@ final class TopicState {
         }
     }
 
-    TopicState(int id, String name, Bounds bounds) {
+    TopicState(int id, String name, Bounds bounds, long runningBodyBytes) {
         this.id = id;
         this.name = name;
         this.bounds = bounds;
         this.writerLastSeq = bounds.lastSeq();
+        this.writerRunningBodyBytes = runningBodyBytes;
     }
 
     /** A topic the writer is creating with its first record, seq 1. */
     static TopicState created(int id, String name) {
-        return new TopicState(id, name, new Bounds(1, 0, 0, 0));
+        return new TopicState(id, name, new Bounds(1, 0, 0, 0), 0);
     }
 
     Bounds bounds() {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
@@ -54,20 +55,21 @@ final class TopicTable {
     }
 
     /**
-     * Rebuilds every topic's bounds from disk: ids from {@code topics}, first and last seq from the
-     * ends of its key range, and {@code trimmedThrough}, which keeps lastSeq when retention trimmed
+     * Rebuilds every topic's bounds from disk: ids from {@code topics}, first and last seq and the
+     * retained body bytes from the two ends of its key range, and {@code trimmedThrough}, which keeps lastSeq when retention trimmed
      * everything, so a restarted store never hands out a seq twice.
      */
     static TopicTable load(RocksHandles rocks) throws RocksDBException {
         List<TopicState> loaded = new ArrayList<>();
         int maxId = 0;
         try (RocksIterator names = rocks.db.newIterator(rocks.topics);
-             RocksIterator messages = rocks.db.newIterator(rocks.messages)) {
+             ReadOptions totalOrder = new ReadOptions().setTotalOrderSeek(true);
+             RocksIterator messages = rocks.db.newIterator(rocks.messages, totalOrder)) {
             for (names.seekToFirst(); names.isValid(); names.next()) {
                 String name = StorageFormat.topicName(names.key());
                 int id = StorageFormat.decodeTopicId(names.value());
                 Invariants.check(id > 0, "topic %s has id %s", name, id);
-                loaded.add(new TopicState(id, name, loadBounds(rocks, messages, name, id)));
+                loaded.add(loadTopic(rocks, messages, name, id));
                 maxId = Math.max(maxId, id);
             }
             names.status();
@@ -80,29 +82,32 @@ final class TopicTable {
         return table;
     }
 
-    private static TopicState.Bounds loadBounds(RocksHandles rocks, RocksIterator messages, String name, int id)
+    private static TopicState loadTopic(RocksHandles rocks, RocksIterator messages, String name, int id)
             throws RocksDBException {
         long firstKeySeq = 0;
         long lastKeySeq = 0;
+        long bodyBytes = 0;
+        long runningBodyBytes = 0;
         messages.seek(StorageFormat.seqKey(id, 0));
         if (messages.isValid() && StorageFormat.topicIdOf(messages.key()) == id) {
             firstKeySeq = StorageFormat.seqOf(messages.key());
+            byte[] first = messages.value();
             messages.seekForPrev(StorageFormat.seqKey(id, Long.MAX_VALUE));
             lastKeySeq = StorageFormat.seqOf(messages.key());
+            runningBodyBytes = StorageFormat.runningBodyBytes(messages.value());
+            bodyBytes = runningBodyBytes - StorageFormat.runningBodyBytes(first) + StorageFormat.bodyLength(first.length);
         }
         messages.status();
         long trimmedThrough = readLong(rocks, StorageFormat.META_TRIMMED_THROUGH, id, false);
-        long bodyBytes = readLong(rocks, StorageFormat.META_BODY_BYTES, id, true);
         long keys = readLong(rocks, StorageFormat.META_IDEMPOTENCY_KEYS, id, true);
         long lastSeq = Math.max(lastKeySeq, trimmedThrough);
         long firstSeq = firstKeySeq > 0 ? firstKeySeq : lastSeq + 1;
         Invariants.check(lastSeq >= 1, "topic %s is named but has no record and no trim", name);
         Invariants.check(firstKeySeq == 0 || firstKeySeq > trimmedThrough,
                 "topic %s keeps seq %s although trimmed through %s", name, firstKeySeq, trimmedThrough);
-        Invariants.check(bodyBytes >= 0 && (firstKeySeq > 0 || bodyBytes == 0),
-                "topic %s counts %s body bytes in %s..%s", name, bodyBytes, firstSeq, lastSeq);
+        Invariants.check(bodyBytes >= 0, "topic %s counts %s body bytes in %s..%s", name, bodyBytes, firstSeq, lastSeq);
         Invariants.check(keys >= 0, "topic %s counts %s idempotency keys", name, keys);
-        return new TopicState.Bounds(firstSeq, lastSeq, bodyBytes, keys);
+        return new TopicState(id, name, new TopicState.Bounds(firstSeq, lastSeq, bodyBytes, keys), runningBodyBytes);
     }
 
     private static long readLong(RocksHandles rocks, byte kind, int id, boolean counter) throws RocksDBException {

@@ -1,0 +1,202 @@
+package io.backplane.group.protocol;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Stepping tests of engines on a hand-driven, lossless cluster with an explicit tick count. */
+class EngineSteppingTest {
+    private final EngineConfig config = EngineConfig.defaults();
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aCbcastIsDeliveredByEveryMemberIncludingTheSender() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.e(1).multicast(Kind.CBCAST, b("hello"));
+        c.collect(c.e(1));
+        c.run(3);
+        for (int n = 0; n < 3; n++) {
+            assertThat(c.deliveries(n)).containsExactly("hello");
+        }
+    }
+
+    @Test
+    void abcastsFromSeveralSendersAreDeliveredInOneOrderEverywhere() {
+        LocalCluster c = new LocalCluster(3, config);
+        for (int round = 0; round < 5; round++) {
+            for (int n = 0; n < 3; n++) {
+                c.e(n).multicast(Kind.ABCAST, b("m" + n + "." + round));
+                c.collect(c.e(n));
+            }
+            c.step();
+        }
+        c.run(10);
+        assertThat(c.deliveries(0)).hasSize(15);
+        assertThat(c.deliveries(1)).isEqualTo(c.deliveries(0));
+        assertThat(c.deliveries(2)).isEqualTo(c.deliveries(0));
+    }
+
+    @Test
+    void aCbcastSentAfterDeliveringAnotherIsDeliveredAfterItEverywhere() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.cut(0, 2); // 2 hears the reply from 1 before the original from 0 ... until the retransmission
+        c.e(0).multicast(Kind.CBCAST, b("question"));
+        c.collect(c.e(0));
+        c.run(2);
+        assertThat(c.deliveries(1)).containsExactly("question");
+        c.e(1).multicast(Kind.CBCAST, b("answer"));
+        c.collect(c.e(1));
+        c.run(3);
+        assertThat(c.deliveries(2)).isEmpty(); // the answer waits for its causal predecessor
+        c.heal();
+        c.run(config.retransmitIntervalTicks() + 3);
+        assertThat(c.deliveries(2)).containsExactly("question", "answer");
+    }
+
+    @Test
+    void aCrashedMemberIsExcludedByAViewChangeAfterTheSuspectTimeout() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.run(10);
+        c.crash(2);
+        c.run(config.suspectTimeoutTicksMin() + 20);
+        assertThat(c.e(0).view().members()).containsExactly(new ProcessId(0, 1), new ProcessId(1, 1));
+        assertThat(c.e(1).view()).isEqualTo(c.e(0).view());
+        assertThat(c.e(0).view().id()).isEqualTo(2);
+    }
+
+    @Test
+    void theCoordinatorsCrashIsHandledByTheNextOldestMember() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.run(10);
+        c.crash(0);
+        c.run(config.suspectTimeoutTicksMin() + 20);
+        assertThat(c.e(1).view().members()).containsExactly(new ProcessId(1, 1), new ProcessId(2, 1));
+        assertThat(c.e(2).view()).isEqualTo(c.e(1).view());
+    }
+
+    @Test
+    void messagesOnlyTheCrashedSenderAndOneSurvivorHadAreDeliveredByAllSurvivorsBeforeTheNewView() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.run(5);
+        c.cut(2, 1); // 1 will not hear 2's message directly
+        c.e(2).multicast(Kind.CBCAST, b("last words"));
+        c.collect(c.e(2));
+        c.run(1);
+        c.crash(2);
+        c.run(config.suspectTimeoutTicksMin() + 30);
+        assertThat(c.deliveries(0)).containsExactly("last words");
+        assertThat(c.deliveries(1)).containsExactly("last words"); // relayed by the flush
+        List<Effect> seen1 = c.seen.get(c.e(1).self());
+        int delivered = -1;
+        int installed = -1;
+        for (int i = 0; i < seen1.size(); i++) {
+            if (seen1.get(i) instanceof Effect.Deliver) {
+                delivered = i;
+            } else if (seen1.get(i) instanceof Effect.InstallView iv && iv.view().id() == 2) {
+                installed = i;
+            }
+        }
+        assertThat(delivered).isLessThan(installed); // delivered in the view it was sent in
+    }
+
+    @Test
+    void aMinorityBlocksAndSaysSoWhileTheMajorityMovesOn() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.run(5);
+        c.cut(0, 2);
+        c.cut(1, 2);
+        c.run(config.suspectTimeoutTicksMin() + 30);
+        assertThat(c.e(0).view().members()).hasSize(2);
+        assertThat(c.e(2).view().id()).isEqualTo(1);
+        assertThat(c.effects(c.e(2).self(), Effect.Availability.class))
+                .anySatisfy(a -> assertThat(a.available()).isFalse());
+        c.e(2).multicast(Kind.CBCAST, b("from the minority"));
+        c.collect(c.e(2));
+        c.run(3);
+        assertThat(c.effects(c.e(2).self(), Effect.Sent.class)).isEmpty(); // queued, not sent, while blocked
+    }
+
+    @Test
+    void anExcludedProcessLearnsItOnHealingAndItsOldIncarnationIsIgnored() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.run(5);
+        c.cut(0, 2);
+        c.cut(1, 2);
+        c.run(config.suspectTimeoutTicksMin() + 30);
+        ProcessId old = c.e(2).self();
+        c.heal();
+        c.run(config.heartbeatIntervalTicks() * 3);
+        assertThat(c.e(2).state()).isEqualTo(Engine.State.EXCLUDED);
+        assertThat(c.effects(old, Effect.Excluded.class)).hasSize(1);
+        // its frames are ignored: a packet from it does not reach the members' multicast layer
+        c.e(0).onPacket(new Packet(old, c.e(0).self(), 0, 0, new Frame.Data(
+                new Message(new MessageId(old, 99), c.e(0).view().id(), Kind.CBCAST, new long[] {0, 0, 1}, b("zombie")))));
+        c.collect(c.e(0));
+        assertThat(c.deliveries(0)).doesNotContain("zombie");
+        // and it comes back as a new incarnation through a join
+        c.add(new Engine(new ProcessId(2, 2), config, null, c.nodes));
+        c.run(config.joinRetryTicks() + 40);
+        assertThat(c.e(0).view().members()).contains(new ProcessId(2, 2));
+        assertThat(c.e(2).view()).isEqualTo(c.e(0).view());
+    }
+
+    @Test
+    void aViewChangeAdmitsFewerJoinersThanItKeepsSoItsMajorityNeverDependsOnJoiners() {
+        LocalCluster c = new LocalCluster(3, config);
+        List<Integer> nodes = List.of(0, 1, 2, 3, 4, 5);
+        for (int n = 3; n < 6; n++) {
+            c.add(new Engine(new ProcessId(n, 1), config, null, nodes));
+        }
+        c.run(config.joinRetryTicks() + 60);
+        List<View> installed = c.effects(c.e(0).self(), Effect.InstallView.class).stream()
+                .map(Effect.InstallView::view).toList();
+        assertThat(installed).extracting(View::size).containsExactly(3, 5, 6); // 3 kept admit 2, then 5 admit 1
+        assertThat(c.e(5).view()).isEqualTo(c.e(0).view());
+    }
+
+    @Test
+    void aMemberThatLeavesIsRemovedAndToldSo() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.run(5);
+        ProcessId leaver = c.e(1).self();
+        c.e(1).leave();
+        c.collect(c.e(1));
+        c.run(20);
+        assertThat(c.effects(leaver, Effect.Left.class)).hasSize(1);
+        assertThat(c.e(0).view().members()).doesNotContain(leaver);
+    }
+
+    @Test
+    void stabilizeReportsOnceEarlierMulticastsAreDeliveredEverywhere() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.e(0).multicast(Kind.CBCAST, b("x"));
+        long token = c.e(0).stabilize();
+        c.collect(c.e(0));
+        assertThat(c.effects(c.e(0).self(), Effect.Stabilized.class)).isEmpty();
+        c.run(config.stabilityIntervalTicks() * 2 + 2);
+        assertThat(c.effects(c.e(0).self(), Effect.Stabilized.class)).extracting(Effect.Stabilized::token)
+                .containsExactly(token);
+    }
+
+    @Test
+    void aFullRequestQueueRejectsInsteadOfGrowing() {
+        EngineConfig tiny = new EngineConfig(5, 50, 200, 10, 10, 100, 20, 1, 2, 16384, 4096, 65536, 256,
+                java.util.Set.of());
+        LocalCluster c = new LocalCluster(3, tiny);
+        for (int i = 0; i < 5; i++) {
+            c.e(0).multicast(Kind.CBCAST, b("m" + i));
+        }
+        c.collect(c.e(0));
+        // window 1: one sent; queue 2: two wait; the rest are rejected
+        assertThat(c.effects(c.e(0).self(), Effect.Sent.class)).hasSize(1);
+        assertThat(c.effects(c.e(0).self(), Effect.Rejected.class)).hasSize(2);
+        c.run(60);
+        assertThat(c.deliveries(2)).containsExactly("m0", "m1", "m2");
+    }
+}
