@@ -495,7 +495,9 @@ public final class LocalTopicService implements TopicService {
     /** Stops taking posts and waits (bounded) for accepted ones to become durable. */
     @Override
     public void close() {
-        failStop("node is shutting down");
+        if (unavailableReason == null) {
+            unavailableReason = "node is shutting down"; // a clean stop, not a failure: no error log
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (inflightPosts.get() > 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
