@@ -11,6 +11,7 @@ import io.backplane.history.HistoryStoreException;
 import io.backplane.history.HistoryStoreOverloadedException;
 import io.backplane.history.RocksHistoryStore;
 import io.backplane.history.TopicInfo;
+import io.backplane.history.TransferChunk;
 import io.backplane.node.topic.LocalTopicService;
 import io.backplane.node.topic.Payload;
 import io.backplane.node.topic.PostResult;
@@ -105,6 +106,16 @@ class StorageFailureTest {
         public CompletableFuture<Void> append(AppendRequest request) {
             CompletableFuture<Void> planted = failAt.apply(++appends);
             return planted != null ? planted : delegate.append(request);
+        }
+
+        @Override
+        public CompletableFuture<Void> truncateAfter(String topic, long keepThroughSeq) {
+            return delegate.truncateAfter(topic, keepThroughSeq);
+        }
+
+        @Override
+        public TransferChunk readTransferChunk(String topic, long fromSeq, long toSeq, int maxRecords, int maxBytes) {
+            return delegate.readTransferChunk(topic, fromSeq, toSeq, maxRecords, maxBytes);
         }
 
         @Override

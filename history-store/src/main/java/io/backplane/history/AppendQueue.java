@@ -18,7 +18,7 @@ final class AppendQueue {
     private final long maxBytes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
-    private final ArrayDeque<PendingAppend> items = new ArrayDeque<>();
+    private final ArrayDeque<PendingWrite> items = new ArrayDeque<>();
     private long bytes;
     private String closedReason;
 
@@ -27,7 +27,7 @@ final class AppendQueue {
         this.maxBytes = maxBytes;
     }
 
-    Offer offer(PendingAppend append) {
+    Offer offer(PendingWrite append) {
         lock.lock();
         try {
             if (closedReason != null) {
@@ -49,12 +49,14 @@ final class AppendQueue {
     }
 
     /**
-     * Waits for at least one append, then moves up to {@code maxRecords} appends and about
-     * {@code maxBatchBytes} bytes (at least one append) into {@code out}.
+     * Waits for at least one item, then moves up to {@code maxRecords} appends and about
+     * {@code maxBatchBytes} bytes (at least one append) into {@code out}. A truncation is never
+     * batched: it is drained alone, and a run of appends stops before it, so the writer applies it
+     * exactly between the appends queued before and after it.
      *
      * @return false when the queue is closed and empty: the writer's signal to stop
      */
-    boolean drainTo(List<PendingAppend> out, int maxRecords, long maxBatchBytes) throws InterruptedException {
+    boolean drainTo(List<PendingWrite> out, int maxRecords, long maxBatchBytes) throws InterruptedException {
         lock.lock();
         try {
             while (items.isEmpty()) {
@@ -65,13 +67,16 @@ final class AppendQueue {
             }
             long drainedBytes = 0;
             while (!items.isEmpty() && out.size() < maxRecords) {
-                PendingAppend next = items.peekFirst();
-                if (!out.isEmpty() && drainedBytes + next.queuedBytes() > maxBatchBytes) {
+                PendingWrite next = items.peekFirst();
+                if (!out.isEmpty() && (next instanceof PendingTruncate || drainedBytes + next.queuedBytes() > maxBatchBytes)) {
                     break;
                 }
                 items.removeFirst();
                 drainedBytes += next.queuedBytes();
                 out.add(next);
+                if (next instanceof PendingTruncate) {
+                    break;
+                }
             }
             bytes -= drainedBytes;
             return true;
@@ -94,11 +99,11 @@ final class AppendQueue {
     }
 
     /** Closes with {@code reason} and hands back everything queued (the writer cannot go on). */
-    List<PendingAppend> closeAndTakeAll(String reason) {
+    List<PendingWrite> closeAndTakeAll(String reason) {
         lock.lock();
         try {
             close(reason);
-            List<PendingAppend> taken = new ArrayList<>(items);
+            List<PendingWrite> taken = new ArrayList<>(items);
             items.clear();
             bytes = 0;
             return taken;

@@ -33,9 +33,10 @@ final class GroupCommitWriter implements Runnable {
     private final HistoryStoreConfig config;
     /** Held while a batch with idempotency keys is built and written; see {@link RetentionTask}. */
     private final Lock idempotencyLock;
+    private final TailTruncation truncation;
     private int nextTopicId;
 
-    private final List<PendingAppend> drained = new ArrayList<>();
+    private final List<PendingWrite> drained = new ArrayList<>();
     private final List<PendingAppend> accepted = new ArrayList<>();
     /** Per drained append, in queue order: why it was refused, or null when it is in the batch. */
     private final List<RuntimeException> refusals = new ArrayList<>();
@@ -44,12 +45,13 @@ final class GroupCommitWriter implements Runnable {
     private final Map<ByteBuffer, Long> keySeqsInBatch = new HashMap<>();
 
     GroupCommitWriter(RocksHandles rocks, TopicTable table, AppendQueue queue, HistoryStoreConfig config,
-                      Lock idempotencyLock) {
+                      Lock idempotencyLock, Lock trimLock) {
         this.rocks = rocks;
         this.table = table;
         this.queue = queue;
         this.config = config;
         this.idempotencyLock = idempotencyLock;
+        this.truncation = new TailTruncation(rocks, table, idempotencyLock, trimLock);
         this.nextTopicId = table.maxIdAtOpen() + 1;
     }
 
@@ -57,7 +59,11 @@ final class GroupCommitWriter implements Runnable {
     public void run() {
         try {
             while (queue.drainTo(drained, config.maxBatchRecords(), config.maxBatchBytes())) {
-                writeBatch();
+                if (drained.get(0) instanceof PendingTruncate truncate) {
+                    truncation.run(truncate); // drained alone, see AppendQueue.drainTo
+                } else {
+                    writeBatch();
+                }
                 drained.clear();
             }
         } catch (Throwable t) {
@@ -79,7 +85,8 @@ final class GroupCommitWriter implements Runnable {
         try (WriteBatch batch = new WriteBatch()) {
             boolean locked = false;
             try {
-                for (PendingAppend append : drained) {
+                for (PendingWrite write : drained) {
+                    PendingAppend append = (PendingAppend) write; // a truncation is never batched
                     if (!locked && append.request().idempotencyKey() != null) {
                         idempotencyLock.lock();
                         locked = true;
@@ -244,9 +251,9 @@ final class GroupCommitWriter implements Runnable {
         }
     }
 
-    private static void failAll(List<PendingAppend> appends, String message, Throwable cause) {
+    private static void failAll(List<PendingWrite> appends, String message, Throwable cause) {
         HistoryStoreException error = new HistoryStoreException(message, cause);
-        for (PendingAppend append : appends) {
+        for (PendingWrite append : appends) {
             append.future().completeExceptionally(error);
         }
     }

@@ -2,7 +2,9 @@ package io.backplane.history;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -25,31 +27,34 @@ final class HistoryReader {
     }
 
     List<HistoryRecord> readFrom(TopicState topic, long fromSeq, int limit) {
+        long truncations = topic.truncations();
         TopicState.Bounds bounds = topic.bounds();
         long start = Math.max(fromSeq, bounds.firstSeq());
         if (limit == 0 || start > bounds.lastSeq()) {
             return List.of();
         }
-        return scan(topic, start, bounds.lastSeq(), limit, Long.MAX_VALUE);
+        return scan(topic, truncations, start, bounds.lastSeq(), limit, Long.MAX_VALUE);
     }
 
     List<HistoryRecord> readLast(TopicState topic, int count) {
+        long truncations = topic.truncations();
         TopicState.Bounds bounds = topic.bounds();
         if (count == 0 || bounds.count() == 0) {
             return List.of();
         }
         long start = Math.max(bounds.firstSeq(), bounds.lastSeq() - count + 1);
-        return scan(topic, start, bounds.lastSeq(), count, Long.MAX_VALUE);
+        return scan(topic, truncations, start, bounds.lastSeq(), count, Long.MAX_VALUE);
     }
 
     HistoryChunk readChunk(TopicState topic, long fromSeq, long toSeq, int maxRecords, int maxBytes) {
+        long truncations = topic.truncations();
         TopicState.Bounds bounds = topic.bounds();
         long start = Math.max(fromSeq, bounds.firstSeq());
         long end = Math.min(toSeq, bounds.lastSeq());
         if (start > end) {
             return new HistoryChunk(topic.name, List.of(), start, true);
         }
-        List<HistoryRecord> records = scan(topic, start, end, maxRecords, maxBytes);
+        List<HistoryRecord> records = scan(topic, truncations, start, end, maxRecords, maxBytes);
         // Empty only if retention trimmed all of start..end after we read the bounds.
         long nextSeq = records.isEmpty() ? end + 1 : records.get(records.size() - 1).seq() + 1;
         return new HistoryChunk(topic.name, records, nextSeq, nextSeq > end);
@@ -94,8 +99,13 @@ final class HistoryReader {
      * seq is its first + n - 1: the scan reads the first key and the key where it stops (or knows it
      * stopped at {@code endSeq}, the bound), and numbers the records between without reading their
      * keys; that saves a JNI call per record and still catches a hole anywhere in the run.
+     *
+     * <p>A run that ends before {@code endSeq} is a hole, unless the tail was truncated since the
+     * caller read the bounds ({@code truncationsBefore} differs): then the iterator's snapshot is
+     * simply the shorter history, and what it holds is returned.
      */
-    private List<HistoryRecord> scan(TopicState topic, long startSeq, long endSeq, int maxRecords, long maxBytes) {
+    private List<HistoryRecord> scan(TopicState topic, long truncationsBefore, long startSeq, long endSeq, int maxRecords,
+                                     long maxBytes) {
         List<HistoryRecord> out = new ArrayList<>((int) Math.min(maxRecords, Math.min(endSeq - startSeq + 1, 1024)));
         ScanBuffers buffers = SCAN_BUFFERS.get();
         try (Slice upperBound = new Slice(StorageFormat.seqKey(topic.id, endSeq + 1));
@@ -104,7 +114,7 @@ final class HistoryReader {
             it.seek(StorageFormat.seqKey(topic.id, startSeq));
             if (!it.isValid()) {
                 it.status();
-                return out; // retention trimmed the whole range after we read the bounds
+                return out; // retention trimmed (or truncation cut) the whole range after we read the bounds
             }
             long seq = buffers.keySeq(it);
             checkRun(topic, seq >= startSeq, seq, ">= " + startSeq);
@@ -126,13 +136,49 @@ final class HistoryReader {
                 it.next();
                 if (!it.isValid()) {
                     it.status();
-                    checkRun(topic, seq == endSeq, "the end", endSeq);
+                    checkRun(topic, seq == endSeq || topic.truncations() != truncationsBefore, "the end", endSeq);
                     return out;
                 }
                 seq++;
             }
         } catch (RocksDBException e) {
             throw new HistoryStoreException("reading " + topic.name + " from seq " + startSeq + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The appends that recreate {@code records} elsewhere: each with the idempotency key stored with
+     * it, found through {@code idempotency_by_seq} over the records' seq range, and its value.
+     */
+    List<AppendRequest> withIdempotencyKeys(TopicState topic, List<HistoryRecord> records) {
+        List<AppendRequest> out = new ArrayList<>(records.size());
+        if (records.isEmpty()) {
+            return out;
+        }
+        long firstSeq = records.get(0).seq();
+        long lastSeq = records.get(records.size() - 1).seq();
+        Map<Long, byte[]> keyBySeq = new HashMap<>();
+        try (Slice upperBound = new Slice(StorageFormat.seqKey(topic.id, lastSeq + 1));
+             ReadOptions options = new ReadOptions().setIterateUpperBound(upperBound);
+             RocksIterator it = rocks.db.newIterator(rocks.idempotencyBySeq, options)) {
+            for (it.seek(StorageFormat.seqKey(topic.id, firstSeq)); it.isValid(); it.next()) {
+                keyBySeq.put(StorageFormat.seqOf(it.key()), StorageFormat.keyOrderIdempotencyKey(topic.id, it.value()));
+            }
+            it.status();
+            for (HistoryRecord record : records) {
+                byte[] key = keyBySeq.get(record.seq());
+                byte[] entry = key == null ? null : rocks.db.get(rocks.idempotency, key);
+                // Pruned, or moved to a later seq, since the scan: the record travels without it.
+                if (entry == null || StorageFormat.idempotencySeq(entry) != record.seq()) {
+                    out.add(AppendRequest.of(topic.name, record));
+                } else {
+                    out.add(new AppendRequest(topic.name, record, StorageFormat.idempotencyKeyName(key),
+                            StorageFormat.idempotencyCallerValue(entry)));
+                }
+            }
+            return out;
+        } catch (RocksDBException e) {
+            throw new HistoryStoreException("reading idempotency keys of " + topic.name + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -18,6 +18,22 @@ public interface HistoryStore extends AutoCloseable {
     /** Appends one record durably; completes exceptionally with {@link HistoryStoreException} on I/O failure. */
     CompletableFuture<Void> append(AppendRequest request);
 
+    /**
+     * Removes the topic's records after {@code keepThroughSeq}, with the idempotency keys written with
+     * them, in one fsynced batch; the next append of the topic is then {@code keepThroughSeq + 1}.
+     *
+     * <p>This is the one exception to "a seq is never reused", and it exists for replication only: a
+     * replica that appended messages the rest of its group never agreed on (it crashed before they
+     * were stable) cuts them off before taking the group's history. It is ordered with appends (one
+     * queued before it is written first; one queued after it sees the shorter history). A no-op when
+     * the topic is unknown or already ends at or before {@code keepThroughSeq}. Fails with
+     * {@link IllegalArgumentException} when retention already removed seqs after
+     * {@code keepThroughSeq} (history this far back is no longer held, so cannot be re-taken). A key
+     * written again at a later seq (never done by the node: a duplicate key answers the first post)
+     * is removed if its newest record is removed.
+     */
+    CompletableFuture<Void> truncateAfter(String topic, long keepThroughSeq);
+
     /** The topic's bounds, or empty when the topic was never appended to. */
     Optional<TopicInfo> topic(String topic);
 
@@ -38,6 +54,13 @@ public interface HistoryStore extends AutoCloseable {
      * (at least one record when any is in range). Call again with {@code nextSeq} until {@code last}.
      */
     HistoryChunk readChunk(String topic, long fromSeq, long toSeq, int maxRecords, int maxBytes);
+
+    /**
+     * Like {@link #readChunk}, but each record comes as the {@link AppendRequest} that recreates it on
+     * another store, with the idempotency key and value written with it when the key is still kept:
+     * what state transfer ships to a replica, which appends the requests in order.
+     */
+    TransferChunk readTransferChunk(String topic, long fromSeq, long toSeq, int maxRecords, int maxBytes);
 
     /** The value stored with an idempotency key in the same batch as its record, if still kept. */
     Optional<byte[]> idempotencyEntry(String topic, String idempotencyKey);

@@ -3,7 +3,7 @@ package io.backplane.history;
 import java.util.concurrent.CompletableFuture;
 
 /** An append waiting for the writer: the request, the future to complete, and its queued bytes. */
-record PendingAppend(AppendRequest request, CompletableFuture<Void> future, long queuedBytes) {
+record PendingAppend(AppendRequest request, CompletableFuture<Void> future, long queuedBytes) implements PendingWrite {
 
     static PendingAppend of(AppendRequest request) {
         long bytes = request.record().body().length

@@ -31,15 +31,18 @@ final class RetentionTask {
     private final RetentionRules rules;
     private final HistoryStoreConfig config;
     private final Lock idempotencyLock;
+    /** Held while one topic is trimmed, so a tail truncation never changes the bounds a trim works from. */
+    private final Lock trimLock;
     private final ByteBuffer keyBuffer = ByteBuffer.allocateDirect(StorageFormat.SEQ_KEY_BYTES);
     private final ByteBuffer headerBuffer = ByteBuffer.allocateDirect(StorageFormat.MESSAGE_HEADER_BYTES);
 
-    RetentionTask(RocksHandles rocks, TopicTable table, HistoryStoreConfig config, Lock idempotencyLock) {
+    RetentionTask(RocksHandles rocks, TopicTable table, HistoryStoreConfig config, Lock idempotencyLock, Lock trimLock) {
         this.rocks = rocks;
         this.table = table;
         this.rules = new RetentionRules(config.retention());
         this.config = config;
         this.idempotencyLock = idempotencyLock;
+        this.trimLock = trimLock;
     }
 
     /** Runs one pass; passes never overlap (the buffers above are this pass's). */
@@ -48,7 +51,12 @@ final class RetentionTask {
             try {
                 Optional<RetentionRule> rule = rules.ruleFor(topic.name);
                 if (rule.isPresent() && RetentionPolicy.mayTrim(rule.get(), topic.bounds())) {
-                    trim(topic, rule.get(), nowMillis);
+                    trimLock.lock();
+                    try {
+                        trim(topic, rule.get(), nowMillis);
+                    } finally {
+                        trimLock.unlock();
+                    }
                 }
                 if (topic.bounds().idempotencyKeys() > config.idempotencyKeysPerTopic()) {
                     dropKeys(topic, nowMillis);

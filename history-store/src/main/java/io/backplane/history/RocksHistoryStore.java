@@ -64,8 +64,9 @@ public final class RocksHistoryStore implements HistoryStore {
         this.queue = new AppendQueue(config.maxPendingAppends(), config.maxPendingBytes());
         this.reader = new HistoryReader(rocks);
         Lock idempotencyLock = new ReentrantLock();
-        this.retention = new RetentionTask(rocks, table, config, idempotencyLock);
-        this.writerThread = new Thread(new GroupCommitWriter(rocks, table, queue, config, idempotencyLock),
+        Lock trimLock = new ReentrantLock();
+        this.retention = new RetentionTask(rocks, table, config, idempotencyLock, trimLock);
+        this.writerThread = new Thread(new GroupCommitWriter(rocks, table, queue, config, idempotencyLock, trimLock),
                 "history-writer");
         this.writerThread.setDaemon(true);
         this.retentionThread = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -102,7 +103,19 @@ public final class RocksHistoryStore implements HistoryStore {
     @Override
     public CompletableFuture<Void> append(AppendRequest request) {
         Objects.requireNonNull(request, "request");
-        PendingAppend pending = PendingAppend.of(request);
+        return enqueue(PendingAppend.of(request));
+    }
+
+    @Override
+    public CompletableFuture<Void> truncateAfter(String topic, long keepThroughSeq) {
+        Objects.requireNonNull(topic, "topic");
+        if (keepThroughSeq < 0) {
+            throw new IllegalArgumentException("keepThroughSeq must be >= 0, was " + keepThroughSeq);
+        }
+        return enqueue(new PendingTruncate(topic, keepThroughSeq, new CompletableFuture<>()));
+    }
+
+    private CompletableFuture<Void> enqueue(PendingWrite pending) {
         switch (queue.offer(pending)) {
             case ACCEPTED -> { }
             case FULL -> pending.future().completeExceptionally(new HistoryStoreOverloadedException(
@@ -171,6 +184,16 @@ public final class RocksHistoryStore implements HistoryStore {
             return state == null
                     ? new HistoryChunk(topic, List.of(), fromSeq, true)
                     : reader.readChunk(state, fromSeq, toSeq, maxRecords, maxBytes);
+        });
+    }
+
+    @Override
+    public TransferChunk readTransferChunk(String topic, long fromSeq, long toSeq, int maxRecords, int maxBytes) {
+        HistoryChunk chunk = readChunk(topic, fromSeq, toSeq, maxRecords, maxBytes);
+        return whileOpen(() -> {
+            TopicState state = table.get(topic);
+            return new TransferChunk(topic, state == null ? List.of() : reader.withIdempotencyKeys(state, chunk.records()),
+                    chunk.nextSeq(), chunk.last());
         });
     }
 

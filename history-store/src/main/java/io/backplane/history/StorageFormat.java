@@ -136,6 +136,11 @@ final class StorageFormat {
         return ByteBuffer.allocate(TOPIC_ID_BYTES + utf8.length).putInt(topicId).put(utf8).array();
     }
 
+    /** The caller's key string of an {@code idempotency} key. */
+    static String idempotencyKeyName(byte[] idempotencyKey) {
+        return new String(idempotencyKey, TOPIC_ID_BYTES, idempotencyKey.length - TOPIC_ID_BYTES, StandardCharsets.UTF_8);
+    }
+
     static byte[] idempotencyValue(long seq, byte[] value) {
         return ByteBuffer.allocate(IDEMPOTENCY_HEADER_BYTES + value.length)
                 .put(IDEMPOTENCY_VERSION).putLong(seq).put(value).array();

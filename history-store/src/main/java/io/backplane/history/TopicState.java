@@ -14,6 +14,8 @@ final class TopicState {
     final int id;
     final String name;
     private volatile Bounds bounds;
+    /** Counts tail truncations, so a reader can tell a truncated tail from a hole (see HistoryReader). */
+    private volatile long truncations;
 
     long writerLastSeq;
     long writerRunningBodyBytes;
@@ -64,6 +66,19 @@ final class TopicState {
         Invariants.check(trimmedThroughSeq >= b.firstSeq() && trimmedThroughSeq <= b.lastSeq(),
                 "topic %s: trim through %s outside %s..%s", name, trimmedThroughSeq, b.firstSeq(), b.lastSeq());
         bounds = new Bounds(trimmedThroughSeq + 1, b.lastSeq(), b.bodyBytes() - bodyBytesRemoved, b.idempotencyKeys());
+    }
+
+    /** After a tail truncation was written: the topic now ends at {@code lastSeq}. Writer thread. */
+    synchronized void onTruncated(long lastSeq, long bodyBytesRemoved, long keysRemoved) {
+        Bounds b = bounds;
+        Invariants.check(lastSeq < b.lastSeq() && lastSeq >= b.firstSeq() - 1,
+                "topic %s: truncate to %s outside %s..%s", name, lastSeq, b.firstSeq() - 1, b.lastSeq());
+        truncations++;
+        bounds = new Bounds(b.firstSeq(), lastSeq, b.bodyBytes() - bodyBytesRemoved, b.idempotencyKeys() - keysRemoved);
+    }
+
+    long truncations() {
+        return truncations;
     }
 
     synchronized void onKeysDropped(long keys) {
