@@ -114,6 +114,11 @@ class StorageFailureTest {
         }
 
         @Override
+        public void checkpoint(java.nio.file.Path target) {
+            delegate.checkpoint(target);
+        }
+
+        @Override
         public TransferChunk readTransferChunk(String topic, long fromSeq, long toSeq, int maxRecords, int maxBytes) {
             return delegate.readTransferChunk(topic, fromSeq, toSeq, maxRecords, maxBytes);
         }

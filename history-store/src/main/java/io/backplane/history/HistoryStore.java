@@ -1,5 +1,6 @@
 package io.backplane.history;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -64,6 +65,17 @@ public interface HistoryStore extends AutoCloseable {
 
     /** The value stored with an idempotency key in the same batch as its record, if still kept. */
     Optional<byte[]> idempotencyEntry(String topic, String idempotencyKey);
+
+    /**
+     * Writes a consistent copy of every history to {@code target} (which must not exist yet; its
+     * parent must) while the store keeps serving: every append whose future completed before the
+     * call is in it, and no append is in it half-way. Files are hard-linked where the file system
+     * allows, so it is fast and small until the original compacts. The copy opens as a store of its
+     * own: that is the backup, and restoring is opening it. Blocks the calling thread (not the writer).
+     *
+     * @throws HistoryStoreException when the target exists or cannot be written
+     */
+    void checkpoint(Path target);
 
     /** Runs retention once, synchronously (the background task calls this periodically). */
     void applyRetention();
