@@ -100,9 +100,10 @@ final class HistoryReader {
      * stopped at {@code endSeq}, the bound), and numbers the records between without reading their
      * keys; that saves a JNI call per record and still catches a hole anywhere in the run.
      *
-     * <p>A run that ends before {@code endSeq} is a hole, unless the tail was truncated since the
-     * caller read the bounds ({@code truncationsBefore} differs): then the iterator's snapshot is
-     * simply the shorter history, and what it holds is returned.
+     * <p>A run that ends before {@code endSeq} is a hole, unless a tail truncation was in progress
+     * when the caller read the bounds or has happened since ({@code truncationsBefore}, sampled
+     * before the bounds, is odd or differs now; see {@link TopicState}): then the iterator's snapshot
+     * is simply the shorter history, and what it holds is returned.
      */
     private List<HistoryRecord> scan(TopicState topic, long truncationsBefore, long startSeq, long endSeq, int maxRecords,
                                      long maxBytes) {
@@ -136,7 +137,8 @@ final class HistoryReader {
                 it.next();
                 if (!it.isValid()) {
                     it.status();
-                    checkRun(topic, seq == endSeq || topic.truncations() != truncationsBefore, "the end", endSeq);
+                    checkRun(topic, seq == endSeq || (truncationsBefore & 1) == 1 || topic.truncations() != truncationsBefore,
+                            "the end", endSeq);
                     return out;
                 }
                 seq++;

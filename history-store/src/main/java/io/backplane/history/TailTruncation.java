@@ -71,27 +71,32 @@ final class TailTruncation {
             }
             long removedBytes;
             long keysRemoved = 0;
-            idempotencyLock.lock();
-            try (WriteBatch batch = new WriteBatch()) {
-                removedBytes = keep >= bounds.firstSeq()
-                        ? topic.writerRunningBodyBytes - runningBodyBytesAt(topic, keep)
-                        : bounds.bodyBytes();
-                keysRemoved = deleteKeys(batch, topic, keep + 1, bounds.lastSeq());
-                byte[] from = StorageFormat.seqKey(topic.id, keep + 1);
-                byte[] to = StorageFormat.seqKey(topic.id, bounds.lastSeq() + 1);
-                batch.deleteRange(rocks.messages, from, to);
-                batch.deleteRange(rocks.idempotencyBySeq, from, to);
-                if (keysRemoved != 0) {
-                    batch.merge(rocks.meta, StorageFormat.metaKey(StorageFormat.META_IDEMPOTENCY_KEYS, topic.id),
-                            StorageFormat.counterDelta(-keysRemoved));
+            topic.beginTruncation();
+            try {
+                idempotencyLock.lock();
+                try (WriteBatch batch = new WriteBatch()) {
+                    removedBytes = keep >= bounds.firstSeq()
+                            ? topic.writerRunningBodyBytes - runningBodyBytesAt(topic, keep)
+                            : bounds.bodyBytes();
+                    keysRemoved = deleteKeys(batch, topic, keep + 1, bounds.lastSeq());
+                    byte[] from = StorageFormat.seqKey(topic.id, keep + 1);
+                    byte[] to = StorageFormat.seqKey(topic.id, bounds.lastSeq() + 1);
+                    batch.deleteRange(rocks.messages, from, to);
+                    batch.deleteRange(rocks.idempotencyBySeq, from, to);
+                    if (keysRemoved != 0) {
+                        batch.merge(rocks.meta, StorageFormat.metaKey(StorageFormat.META_IDEMPOTENCY_KEYS, topic.id),
+                                StorageFormat.counterDelta(-keysRemoved));
+                    }
+                    rocks.db.write(rocks.syncWrite, batch);
+                } finally {
+                    idempotencyLock.unlock();
                 }
-                rocks.db.write(rocks.syncWrite, batch);
+                topic.writerLastSeq = keep;
+                topic.writerRunningBodyBytes -= removedBytes;
+                topic.onTruncated(keep, removedBytes, keysRemoved);
             } finally {
-                idempotencyLock.unlock();
+                topic.endTruncation();
             }
-            topic.writerLastSeq = keep;
-            topic.writerRunningBodyBytes -= removedBytes;
-            topic.onTruncated(keep, removedBytes, keysRemoved);
             log.warn("topic {}: truncated seqs {}..{} ({} body bytes, {} idempotency keys) to match the group",
                     name, keep + 1, bounds.lastSeq(), removedBytes, keysRemoved);
         } finally {

@@ -14,7 +14,12 @@ final class TopicState {
     final int id;
     final String name;
     private volatile Bounds bounds;
-    /** Counts tail truncations, so a reader can tell a truncated tail from a hole (see HistoryReader). */
+    /**
+     * Tail truncations as a sequence lock: odd while one is being written, incremented again once its
+     * bounds are published. A reader that sampled it before reading the bounds can tell, when its
+     * scan ends early, a tail cut under it (odd, or changed since) from a real hole. Odd *before* the
+     * RocksDB write matters: a reader whose iterator already sees the deletion must see the change.
+     */
     private volatile long truncations;
 
     long writerLastSeq;
@@ -68,13 +73,23 @@ final class TopicState {
         bounds = new Bounds(trimmedThroughSeq + 1, b.lastSeq(), b.bodyBytes() - bodyBytesRemoved, b.idempotencyKeys());
     }
 
+    /** Before a tail truncation is written (writer thread); {@link #endTruncation} must follow. */
+    void beginTruncation() {
+        Invariants.check((truncations & 1) == 0, "topic %s: truncation already in progress", name);
+        truncations++;
+    }
+
     /** After a tail truncation was written: the topic now ends at {@code lastSeq}. Writer thread. */
     synchronized void onTruncated(long lastSeq, long bodyBytesRemoved, long keysRemoved) {
         Bounds b = bounds;
         Invariants.check(lastSeq < b.lastSeq() && lastSeq >= b.firstSeq() - 1,
                 "topic %s: truncate to %s outside %s..%s", name, lastSeq, b.firstSeq() - 1, b.lastSeq());
-        truncations++;
         bounds = new Bounds(b.firstSeq(), lastSeq, b.bodyBytes() - bodyBytesRemoved, b.idempotencyKeys() - keysRemoved);
+    }
+
+    /** After a truncation's bounds are published, or it failed (writer thread). */
+    void endTruncation() {
+        truncations++;
     }
 
     long truncations() {

@@ -197,7 +197,7 @@ class TruncateAndTransferTest {
         }, "racing-reader");
         reader.start();
         try {
-            for (int round = 0; round < 200 && failure.get() == null; round++) {
+            for (int round = 0; round < 500 && failure.get() == null; round++) {
                 long last = store.topic("/t").orElseThrow().lastSeq();
                 await(store.truncateAfter("/t", 25 + round % 20));
                 long kept = store.topic("/t").orElseThrow().lastSeq();
