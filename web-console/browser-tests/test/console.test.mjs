@@ -236,6 +236,35 @@ test('after the node restarts the tail resumes with no gap', async () => {
   assertNoConsoleErrors();
 });
 
+test('after the node restarts a pattern tail resumes every topic with no gap, including topics created meanwhile', async () => {
+  // A pattern has no single fromSeq: the console resubscribes with the newest message of each topic
+  // and fills what it missed from REST history, so every topic's seqs must still be consecutive.
+  await node.post('/GENEVA/FEEDS/A', { a: 1 });
+  await node.post('/GENEVA/FEEDS/B', { b: 1 });
+  await watch('/GENEVA/FEEDS/*');
+  await waitForTailSeq('/GENEVA/FEEDS/A', 1);
+  await waitForTailSeq('/GENEVA/FEEDS/B', 1);
+
+  await node.kill();
+  await page.locator('#conn[data-state="unreachable"], #conn[data-state="reconnecting"]').first().waitFor({ timeout: WAIT_MILLIS });
+  await node.start();
+  for (let i = 2; i <= 4; i++) await node.post('/GENEVA/FEEDS/A', { a: i });
+  await node.post('/GENEVA/FEEDS/B', { b: 2 });
+  for (let i = 1; i <= 3; i++) await node.post('/GENEVA/FEEDS/C', { c: i });
+  await page.locator('#conn[data-state="live"]').waitFor({ timeout: WAIT_MILLIS });
+  await node.post('/GENEVA/FEEDS/A', { a: 5 });
+
+  await waitForTailSeq('/GENEVA/FEEDS/A', 5);
+  await waitForTailSeq('/GENEVA/FEEDS/B', 2);
+  await waitForTailSeq('/GENEVA/FEEDS/C', 3);
+  assert.deepEqual(await tailSeqs('/GENEVA/FEEDS/A'), range(1, 5));
+  assert.deepEqual(await tailSeqs('/GENEVA/FEEDS/B'), range(1, 2));
+  assert.deepEqual(await tailSeqs('/GENEVA/FEEDS/C'), range(1, 3), 'a topic created while away is shown from its start');
+  assert.equal(await page.locator('#tail li.marker').count(), 0, 'nothing was skipped');
+  takeExpectedErrors(/ERR_CONNECTION_REFUSED|WebSocket connection to .* failed|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/);
+  assertNoConsoleErrors();
+});
+
 test('the console says "node unavailable (503)" while /health answers 503, and "live" again after', async () => {
   // The 503 is substituted in the browser: a single node cannot be cut off from its LAN's majority,
   // which is the only way a healthy node answers 503. What is tested is the console's reading of it.

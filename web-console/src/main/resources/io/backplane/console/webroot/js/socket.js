@@ -116,6 +116,7 @@ export class LiveSocket {
           // A refused subscription stays refused: drop it so a reconnect does not ask again.
           this.subs.delete(sub);
           this.byWireId.delete(frame.id);
+          sub.wireId = null;
           sub.onError?.(frame.error, frame.message);
         }
         // Without an id (e.g. slow-consumer) the node closes the socket; the reconnect resumes.

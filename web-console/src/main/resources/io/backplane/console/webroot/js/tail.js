@@ -127,11 +127,12 @@ export class TopicView {
       this.appendMarker(`${toSeq - FILL_MAX - from + 1} messages of ${topic} not shown (seq ${from}–${toSeq - FILL_MAX})`);
       from = toSeq - FILL_MAX + 1;
     }
+    let why = 'no longer in the history (retention)';
     try {
       while (from <= toSeq) {
         const { body } = await api.messagesFrom(topic, from, Math.min(PAGE * 20, toSeq - from + 1));
         if (generation !== this.generation) return;
-        if (body.messages.length === 0) break; // trimmed by retention meanwhile
+        if (body.messages.length === 0) break;
         for (const m of body.messages) {
           if (m.seq > st.last && m.seq <= toSeq) {
             st.last = m.seq;
@@ -142,9 +143,13 @@ export class TopicView {
       }
     } catch (e) {
       if (generation !== this.generation) return;
-      this.appendMarker(`could not load seq ${st.last + 1}–${toSeq} of ${topic}: ${e.message}`);
+      why = `could not be loaded: ${e.message}`;
     }
-    if (st.last < toSeq) st.last = toSeq; // what could not be loaded is marked above
+    if (st.last < toSeq) {
+      // Said in the list rather than skipped silently: the tail must never look gapless when it is not.
+      this.appendMarker(`seq ${st.last + 1}–${toSeq} of ${topic} ${why}`);
+      st.last = toSeq;
+    }
     st.filling = false;
     const queued = st.queue;
     st.queue = [];
