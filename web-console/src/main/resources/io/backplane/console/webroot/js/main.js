@@ -26,7 +26,7 @@ function renderState() {
   } else if (state.health === 'unavailable') {
     kind = 'unavailable';
     text = 'node unavailable (503)';
-    message = `This node is not in a primary view and does not serve${state.reason ? `: ${state.reason}` : ''}.`;
+    message = `The node answers 503 unavailable${state.reason ? ` (${state.reason})` : ''}: it serves again once it is back in a primary view.`;
   } else if (state.socket === 'open') {
     kind = 'live';
     text = 'live';
