@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.backplane.node.support.TestNode;
@@ -62,7 +63,7 @@ class ConsoleRoutesTest {
         given().baseUri(base).contentType("application/json").body("{\"bid\":1}")
                 .post("/api/v1/topics/CONSOLE/ROUTES").then().statusCode(201).body("seq", equalTo(1));
         given().baseUri(base).get("/api/v1/topics").then().statusCode(200)
-                .header("Content-Type", startsWith("application/json")).body("topics.topic", org.hamcrest.Matchers.hasItem("/CONSOLE/ROUTES"));
+                .header("Content-Type", startsWith("application/json")).body("topics.topic", hasItem("/CONSOLE/ROUTES"));
         given().baseUri(base).get("/api/v1/topics/CONSOLE/ROUTES/messages?fromSeq=1").then().statusCode(200)
                 .body("messages[0].payload.bid", equalTo(1));
         given().baseUri(base).get("/api/v1/cluster").then().statusCode(200).body("node", equalTo("n1"));

@@ -76,7 +76,9 @@ export class TopicTree {
 
   renderChildren(node, path, expandAll) {
     if (node.children.size === 0) return null;
-    const ul = el('ul', { role: path ? 'group' : undefined });
+    // Plain nested lists of buttons, reached with Tab: list semantics are read well by every screen
+    // reader, where an ARIA tree would promise arrow-key navigation this tree does not have.
+    const ul = el('ul');
     for (const [segment, child] of [...node.children.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const full = `${path}/${segment}`;
       ul.append(this.renderNode(segment, full, child, expandAll));
@@ -106,7 +108,7 @@ export class TopicTree {
       row.append(this.nameButton(node.info ? '/**' : segment, pattern, `watch ${pattern}`));
       if (!node.info) row.append(el('span', { class: 'count', title: 'messages below' }, String(node.count)));
     }
-    const li = el('li', { role: 'treeitem', 'aria-expanded': isBranch ? String(open) : undefined, dataset: { path: full } }, row);
+    const li = el('li', { dataset: { path: full } }, row);
     if (isBranch && open) li.append(this.renderChildren(node, full, expandAll));
     return li;
   }
