@@ -118,14 +118,28 @@ test('pausing stops the tail and resuming shows what was posted meanwhile, with 
   await page.locator('#pause[aria-pressed="true"]').waitFor();
   const posted = [];
   for (let i = 0; i < 3; i++) posted.push(await node.post('/GENEVA/QUOTES/IBM', { bid: 103 + i }));
-  // Nothing may appear while paused; the node is given time to (wrongly) deliver by a read that follows
-  // a REST round trip, which comes after any live delivery of those posts would have been queued.
-  await node.get('/api/v1/topics');
+  // Nothing may appear while paused. Waiting until the tree's next poll shows the three posts gives a
+  // wrongly live tail far more time than it needs to show them (delivery plus a 50 ms render batch).
+  await page.locator('#tree li[data-path="/GENEVA/QUOTES/IBM"] .count', { hasText: `${posted[2].seq} · #${posted[2].seq}` })
+    .waitFor({ timeout: WAIT_MILLIS });
   assert.deepEqual(await tailSeqs('/GENEVA/QUOTES/IBM'), [1, 2, 3, 4], 'paused: no new rows');
 
   await page.click('#pause');
   await waitForTailSeq('/GENEVA/QUOTES/IBM', posted[2].seq);
   assert.deepEqual(await tailSeqs('/GENEVA/QUOTES/IBM'), range(1, 7));
+  assertNoConsoleErrors();
+});
+
+test('a burst of 300 concurrent posts reaches the tail complete and in seq order', async () => {
+  const topic = '/GENEVA/BURST/TICKS';
+  await watch(topic); // before its first message: the tail starts live
+  let next = 1;
+  const poster = async () => {
+    while (next <= 300) await node.post(topic, { tick: next++ });
+  };
+  await Promise.all(Array.from({ length: 10 }, poster));
+  await waitForTailSeq(topic, 300);
+  assert.deepEqual(await tailSeqs(topic), range(1, 300));
   assertNoConsoleErrors();
 });
 

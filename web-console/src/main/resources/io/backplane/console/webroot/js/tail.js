@@ -11,6 +11,7 @@ const INITIAL_LAST_PATTERN = 10;   // per matching topic when a pattern is opene
 const PAGE = 50;                   // "Load older" page size
 const FILL_MAX = 1000;             // largest gap filled from history; beyond it a marker says so
 const ROWS_MAX = 2000;             // rows kept in the DOM; the oldest go first (and can be paged back)
+const FLUSH_MILLIS = 50;           // new rows reach the DOM in batches, at most 20 times a second
 
 export function isPattern(topic) {
   return topic.split('@')[0].split('/').some((s) => s === '*' || s === '**');
@@ -25,6 +26,8 @@ export class TopicView {
     this.paused = false;
     this.resumed = false;    // true once the subscription has been sent more than once
     this.generation = 0;     // bumps on every watch(), so late history answers for an old target are ignored
+    this.pending = [];       // rows not yet in the DOM (at most ROWS_MAX), flushed by a timer
+    this.flushTimer = null;
     older.addEventListener('click', () => this.loadOlder());
     pause.addEventListener('click', () => this.togglePause());
   }
@@ -35,6 +38,7 @@ export class TopicView {
     this.target = target;
     this.pattern = isPattern(target);
     this.topics.clear();
+    this.pending = [];
     this.list.replaceChildren();
     this.spark.reset();
     this.resumed = false;
@@ -168,15 +172,33 @@ export class TopicView {
   }
 
   append(envelope, replayed) {
-    const atBottom = this.box.scrollHeight - this.box.scrollTop - this.box.clientHeight < 40;
-    this.list.append(this.row(envelope, replayed));
-    while (this.list.childElementCount > ROWS_MAX) this.list.firstElementChild.remove();
-    this.afterChange();
-    if (atBottom) this.box.scrollTop = this.box.scrollHeight;
+    this.enqueue(this.row(envelope, replayed));
   }
 
   appendMarker(text) {
-    this.list.append(el('li', { class: 'marker' }, text));
+    this.enqueue(el('li', { class: 'marker' }, text));
+  }
+
+  /**
+   * Rows are batched rather than inserted one by one: at hundreds of messages a second, measuring
+   * the scroll position and inserting per message would force a layout each time. A timer, not
+   * requestAnimationFrame, flushes them, so a hidden tab still keeps its list (and memory) bounded.
+   */
+  enqueue(row) {
+    this.pending.push(row);
+    if (this.pending.length > ROWS_MAX) this.pending.splice(0, this.pending.length - ROWS_MAX);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MILLIS);
+  }
+
+  flush() {
+    this.flushTimer = null;
+    if (this.pending.length === 0) return;
+    const atBottom = this.box.scrollHeight - this.box.scrollTop - this.box.clientHeight < 40;
+    this.list.append(...this.pending);
+    this.pending = [];
+    for (let excess = this.list.childElementCount - ROWS_MAX; excess > 0; excess--) this.list.firstElementChild.remove();
+    this.afterChange();
+    if (atBottom) this.box.scrollTop = this.box.scrollHeight;
   }
 
   afterChange() {
@@ -192,6 +214,7 @@ export class TopicView {
 
   /** Prepends the page of history just before the oldest message shown (single topics only). */
   async loadOlder() {
+    this.flush();
     const oldest = this.oldestSeq();
     if (this.pattern || oldest === null || oldest <= 1) return;
     const generation = this.generation;
