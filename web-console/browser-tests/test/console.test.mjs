@@ -297,6 +297,30 @@ test('the console says "node unavailable (503)" while /health answers 503, and "
   assertNoConsoleErrors();
 });
 
+test('the WAN panel shows each link\'s state, spool depth and last acknowledgement when the node reports links', async () => {
+  // Substituted in the browser: no node has WAN links until the WAN spooler exists (issue 7), and
+  // the real, empty answer is checked against the node above. This checks the console's reading of
+  // the contract's {"links":[{"lan","state","spooled","lastAcked"}]}.
+  const ackedAt = new Date(Date.now() - 42000).toISOString();
+  await page.route('**/api/v1/wan/links', (route) => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({ links: [{ lan: 'NEW-YORK', state: 'connected', spooled: 12, lastAcked: ackedAt },
+      { lan: 'LONDON', state: 'backing-off', spooled: 50312, lastAcked: 991 }] }),
+  }));
+  const ny = page.locator('#wan tr[data-lan="NEW-YORK"]');
+  await ny.waitFor({ timeout: WAIT_MILLIS });
+  const [lan, state, spooled, acked] = await ny.locator('td').allTextContents();
+  assert.deepEqual([lan, state, spooled], ['NEW-YORK', 'connected', '12']);
+  // The age is computed when the panel renders, up to one 5 s poll after ackedAt was taken.
+  const ageSeconds = Number(/^(\d+) s ago$/.exec(acked)?.[1]);
+  assert.ok(ageSeconds >= 42 && ageSeconds <= 42 + WAIT_MILLIS / 1000, `last acked shown as '${acked}'`);
+  assert.deepEqual(await page.locator('#wan tr[data-lan="LONDON"] td').allTextContents(), ['LONDON', 'backing-off', '50312', '991']);
+  await page.locator('.side-pane').screenshot({ path: join(SHOTS, 'wan-links.png') });
+  await page.unroute('**/api/v1/wan/links');
+  await page.locator('#wan-empty').waitFor({ timeout: WAIT_MILLIS });
+  assertNoConsoleErrors();
+});
+
 test('the console reaches every control from the keyboard', async () => {
   await page.keyboard.press('Escape');
   await page.locator('body').click({ position: { x: 5, y: 5 } });

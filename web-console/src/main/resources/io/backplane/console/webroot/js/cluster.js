@@ -7,6 +7,12 @@ import { el, age } from './dom.js';
 const CLUSTER_POLL_MILLIS = 2000;
 const WAN_POLL_MILLIS = 5000;
 
+/** The contract leaves lastAcked's form open: an ISO time reads as an age, anything else as it is. */
+function lastAcked(value) {
+  if (value === undefined || value === null) return '—';
+  return (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value) && age(value)) || String(value);
+}
+
 export class ClusterPanel {
   constructor({ facts, members, health, wan, where, onHealth }) {
     Object.assign(this, { facts, members, health, wan, where, onHealth });
@@ -73,7 +79,7 @@ export class ClusterPanel {
     const head = el('tr', {}, ...['LAN', 'state', 'spooled', 'last acked'].map((h) => el('th', { scope: 'col' }, h)));
     const rows = links.map((l) => el('tr', { dataset: { lan: l.lan } },
       el('td', {}, l.lan), el('td', {}, l.state), el('td', {}, String(l.spooled)),
-      el('td', { title: String(l.lastAcked ?? '') }, l.lastAcked ? (age(l.lastAcked) || String(l.lastAcked)) : '—')));
+      el('td', { title: String(l.lastAcked ?? '') }, lastAcked(l.lastAcked))));
     this.wan.replaceChildren(el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
   }
 }
