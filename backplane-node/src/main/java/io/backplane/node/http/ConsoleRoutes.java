@@ -1,6 +1,7 @@
 package io.backplane.node.http;
 
 import io.backplane.console.ConsoleAssets;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -29,8 +30,11 @@ final class ConsoleRoutes {
                 .setDirectoryListing(false)
                 .setIncludeHidden(false)
                 .setDefaultContentEncoding("UTF-8");
-        router.get("/").handler(ConsoleRoutes::revalidate).handler(files);
-        router.get(ConsoleAssets.URL_PREFIX + "*").handler(ConsoleRoutes::revalidate).handler(files);
+        // HEAD too: load balancers and uptime probes often check a page with it.
+        router.route("/").method(HttpMethod.GET).method(HttpMethod.HEAD)
+                .handler(ConsoleRoutes::revalidate).handler(files);
+        router.route(ConsoleAssets.URL_PREFIX + "*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+                .handler(ConsoleRoutes::revalidate).handler(files);
     }
 
     private static void revalidate(RoutingContext ctx) {
