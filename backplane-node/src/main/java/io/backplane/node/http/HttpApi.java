@@ -66,6 +66,7 @@ public final class HttpApi {
         router.postWithRegex("/api/v1/topics/.+")
                 .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxPayloadBytes()))
                 .handler(this::post);
+        ConsoleRoutes.mount(router);
         router.errorHandler(400, ctx -> error(ctx.response(), 400, "bad-request", "the request is malformed"));
         router.errorHandler(404, ctx -> error(ctx.response(), 404, "not-found", "no such resource: " + ctx.request().path()));
         router.errorHandler(405, ctx -> error(ctx.response(), 405, "method-not-allowed",
