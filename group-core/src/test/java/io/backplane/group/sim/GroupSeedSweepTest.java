@@ -30,6 +30,25 @@ class GroupSeedSweepTest {
         assertExercised(stats, SEEDS);
     }
 
+    @Test
+    void everyGroupPropertyHoldsWithThousandsOfGroupsUnderConstantChurn() {
+        // Each process starts by joining a quarter of 2,000 groups, then joins and leaves one group a tick
+        // while the LAN crashes, partitions and rejoins: LAN view changes must move thousands of groups at once.
+        List<String> failures = new ArrayList<>();
+        GroupSimulation.Stats stats = GroupSimulation.Stats.zero();
+        for (long seed = 2; seed <= 4; seed++) {
+            GroupSimulation.Result r = GroupSimulation.run(GroupScenario.manyGroups(seed, 2000));
+            stats = stats.plus(r.stats());
+            if (!r.passed()) {
+                failures.add("seed " + seed + ": " + r.violations() + " (" + r.scenario().describe() + ")");
+            }
+        }
+        assertThat(failures).isEmpty();
+        System.out.println("many-groups sweep exercised: " + stats);
+        assertThat(stats.lanGroupUpdates()).as("group views changed by LAN view changes").isGreaterThanOrEqualTo(1000);
+        assertThat(stats.groupFlushes()).as("group flushes").isGreaterThanOrEqualTo(5000);
+    }
+
     /**
      * Floors at about a quarter of what the sweep yields (300 seeds: 178,479 group flushes, 17,669 group
      * views changed by LAN view changes, 164,021 group deliveries, 208 crashes, 794 directory transfers to
