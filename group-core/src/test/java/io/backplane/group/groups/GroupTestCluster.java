@@ -2,6 +2,7 @@ package io.backplane.group.groups;
 
 import io.backplane.group.protocol.Effect;
 import io.backplane.group.protocol.Engine;
+import io.backplane.group.protocol.EngineConfig;
 import io.backplane.group.protocol.FrameCodec;
 import io.backplane.group.protocol.Packet;
 import io.backplane.group.protocol.ProcessId;
@@ -18,14 +19,24 @@ import java.util.function.BooleanSupplier;
  * multicasts each engine put on the wire so tests can assert what a membership change cost.
  */
 final class GroupTestCluster {
+    private final EngineConfig engineConfig;
+    private final GroupLayerConfig layerConfig;
     private final GroupLayer[] layers;
     private final int[] incarnation;
     private final List<List<GroupEffect>> seen = new ArrayList<>();
     private final List<Integer> allNodes = new ArrayList<>();
     private List<Packet> inFlight = new ArrayList<>();
     long dataFramesSent;
+    /** Off for benchmarks, whose hundreds of thousands of effects would dominate the heap measured. */
+    boolean recordEffects = true;
 
     GroupTestCluster(int nodes, int founders) {
+        this(nodes, founders, SimScenario.simEngineConfig(), GroupLayerConfig.defaults());
+    }
+
+    GroupTestCluster(int nodes, int founders, EngineConfig engineConfig, GroupLayerConfig layerConfig) {
+        this.engineConfig = engineConfig;
+        this.layerConfig = layerConfig;
         layers = new GroupLayer[nodes];
         incarnation = new int[nodes];
         List<ProcessId> members = new ArrayList<>();
@@ -39,8 +50,7 @@ final class GroupTestCluster {
         View first = new View(1, members);
         for (ProcessId p : members) {
             incarnation[p.node()] = 1;
-            layers[p.node()] = new GroupLayer(new Engine(p, SimScenario.simEngineConfig(), first, allNodes),
-                    GroupLayerConfig.defaults());
+            layers[p.node()] = new GroupLayer(new Engine(p, engineConfig, first, allNodes), layerConfig);
             collect(p.node());
         }
     }
@@ -58,8 +68,8 @@ final class GroupTestCluster {
     }
 
     void startJoiner(int node) {
-        layers[node] = new GroupLayer(new Engine(new ProcessId(node, ++incarnation[node]),
-                SimScenario.simEngineConfig(), null, allNodes), GroupLayerConfig.defaults());
+        layers[node] = new GroupLayer(new Engine(new ProcessId(node, ++incarnation[node]), engineConfig, null, allNodes),
+                layerConfig);
         seen.get(node).clear();
         collect(node);
     }
@@ -104,7 +114,7 @@ final class GroupTestCluster {
                 if (t.packet().frame() instanceof io.backplane.group.protocol.Frame.Data) {
                     dataFramesSent++;
                 }
-            } else {
+            } else if (recordEffects) {
                 seen.get(node).add(e);
             }
         }
