@@ -69,6 +69,12 @@ public final class GroupLayer {
     private final TreeMap<Long, Group> groups = new TreeMap<>();
     private final Set<Long> monitored = new TreeSet<>();
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    /**
+     * Group flushes and directory snapshots waiting for room in the engine's request queue. They are
+     * never refused (a lost flush would leave its group between views until the next LAN view change);
+     * at most one per group is outstanding plus one snapshot per LAN view, so the directory bounds it.
+     */
+    private final ArrayDeque<byte[]> controlQueue = new ArrayDeque<>();
     /** Engine request id of each queued-request multicast not yet reported sent. */
     private final Map<Long, Submitted> submitted = new HashMap<>();
     private final List<Effect.Deliver> backlog = new ArrayList<>();
@@ -211,7 +217,7 @@ public final class GroupLayer {
 
     /** Nothing queued, no group flush in progress, and the engine quiescent. */
     public boolean isQuiescent() {
-        return directoryReady && queue.isEmpty() && submitted.isEmpty() && groupsFlushing == 0
+        return directoryReady && queue.isEmpty() && controlQueue.isEmpty() && submitted.isEmpty() && groupsFlushing == 0
                 && deferred.isEmpty() && engine.isQuiescent();
     }
 
@@ -241,6 +247,9 @@ public final class GroupLayer {
                 progress = true;
                 onEngineEffect(e);
             }
+            if (submitControl()) {
+                progress = true;
+            }
             if (submitNext()) {
                 progress = true;
             }
@@ -268,11 +277,13 @@ public final class GroupLayer {
     /**
      * Hands the head of the queue to the engine if it can be stamped now. At most one queued request is
      * inside the engine unsent at a time, so if the engine sends it in a later LAN view (it was held by
-     * flow control across a view change) nothing of ours follows it and sending it again keeps FIFO order.
+     * flow control across a view change) nothing of ours follows it and sending it again keeps FIFO order;
+     * and only when the engine's own bounded queue is empty, so the engine never refuses it for room.
      */
     private boolean submitNext() {
         Request head = queue.peekFirst();
-        if (head == null || !submitted.isEmpty() || engine.state() != Engine.State.MEMBER || !directoryReady) {
+        if (head == null || !submitted.isEmpty() || engine.pendingRequests() > 0
+                || engine.state() != Engine.State.MEMBER || !directoryReady) {
             return false;
         }
         Submitted sub;
@@ -302,9 +313,22 @@ public final class GroupLayer {
         return true;
     }
 
-    /** Group-layer control messages bypass the queue: a flush must not wait behind a blocked request. */
+    /** Group-layer control messages bypass the request queue: a flush must not wait behind a blocked request. */
     private void sendControl(GroupFrame f) {
-        engine.multicast(Kind.ABCAST, GroupCodec.encode(f));
+        controlQueue.addLast(GroupCodec.encode(f));
+    }
+
+    /**
+     * Hands control messages to the engine only while its request queue is empty, so the engine never
+     * refuses one for lack of room (its queue is bounded, and a burst of joins can owe many flushes).
+     */
+    private boolean submitControl() {
+        boolean submitted = false;
+        while (!controlQueue.isEmpty() && engine.state() == Engine.State.MEMBER && engine.pendingRequests() == 0) {
+            engine.multicast(Kind.ABCAST, controlQueue.pollFirst());
+            submitted = true;
+        }
+        return submitted;
     }
 
     private void onSent(Effect.Sent s) {

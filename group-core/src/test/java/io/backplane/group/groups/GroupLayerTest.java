@@ -92,6 +92,35 @@ class GroupLayerTest {
     }
 
     @Test
+    void groupFlushesAreNeverLostWhenTheEngineQueueIsSmall() {
+        // Shows control messages wait for room in the engine's bounded request queue instead of being
+        // refused: 40 joins delivered together make each member owe 40 group flushes at once.
+        io.backplane.group.protocol.EngineConfig small = new io.backplane.group.protocol.EngineConfig(
+                3, 15, 60, 4, 5, 40, 10, 8, 1, 4096, 1024, 8192, 64, java.util.Set.of());
+        GroupTestCluster c = new GroupTestCluster(3, 3, small, GroupLayerConfig.defaults());
+        int groups = 40;
+        for (long g = 1; g <= groups; g++) {
+            long group = g;
+            c.on(0, l -> l.join(group));
+        }
+        c.stepUntil("founder joined", TICKS_MAX, () -> c.quiescent() && c.layer(0).isMember(groups));
+        for (long g = 1; g <= groups; g++) {
+            long group = g;
+            c.on(1, l -> l.join(group));
+            c.on(2, l -> l.join(group));
+        }
+        c.stepUntil("everyone in every group", TICKS_MAX * 5, () -> {
+            for (long g = 1; g <= groups; g++) {
+                if (c.layer(0).groupView(g).members().size() != 3) {
+                    return false;
+                }
+            }
+            return c.quiescent();
+        });
+        assertThat(c.layer(1).directory()).isEqualTo(c.layer(0).directory()).isEqualTo(c.layer(2).directory());
+    }
+
+    @Test
     void aClientSendsToAGroupItIsNotInAndOnlyMembersDeliver() {
         GroupTestCluster c = new GroupTestCluster(3, 3);
         joinAll(c, G, 0, 1);

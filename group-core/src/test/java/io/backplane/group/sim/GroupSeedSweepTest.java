@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * checked on each, then floors on what the sweep exercised so it cannot pass by having become calm.
  */
 class GroupSeedSweepTest {
-    private static final int SEEDS = Integer.getInteger("backplane.groupSweep.seeds", 200);
+    private static final int SEEDS = Integer.getInteger("backplane.groupSweep.seeds", 500);
 
     @Test
     void everyGroupPropertyHoldsOnSeededRunsWithChurnAndLanFaults() {
