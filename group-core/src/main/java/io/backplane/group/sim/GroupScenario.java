@@ -22,7 +22,12 @@ public record GroupScenario(SimScenario lan, int groups, int churnPercent, int s
                             int initialJoins, GroupLayerConfig layer) {
 
     public static GroupScenario fromSeed(long seed) {
-        SimScenario lan = SimScenario.fromSeed(seed);
+        return fromSeed(seed, SimScenario.Profile.STANDARD);
+    }
+
+    /** As {@link #fromSeed(long)}, with the LAN faults of the given profile (STRESS: many more faults). */
+    public static GroupScenario fromSeed(long seed, SimScenario.Profile profile) {
+        SimScenario lan = SimScenario.fromSeed(seed, profile);
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 3);
         int groups = 1 + r.nextInt(r.nextBoolean() ? 6 : 40);
         return new GroupScenario(lan, groups, 10 + r.nextInt(40), 1 + r.nextInt(3), r.nextInt(30),

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * Command line for the group-layer simulator: {@code simulate groups --first-seed S --seeds N
- * [--many-groups G] [--trace] [--plant BUG]}. Prints every failing seed with its violations and the
+ * [--many-groups G] [--profile standard|stress] [--trace] [--plant BUG]}. Prints every failing seed with its violations and the
  * command that replays it; exits 1 if any seed failed.
  */
 public final class GroupSimulate {
@@ -23,6 +23,7 @@ public final class GroupSimulate {
         long seeds = 1;
         int manyGroups = 0;
         boolean printTrace = false;
+        SimScenario.Profile profile = SimScenario.Profile.STANDARD;
         Set<GroupPlantedBug> bugs = EnumSet.noneOf(GroupPlantedBug.class);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -30,6 +31,7 @@ public final class GroupSimulate {
                 case "--seeds" -> seeds = Long.parseLong(value(args, ++i));
                 case "--many-groups" -> manyGroups = Integer.parseInt(value(args, ++i));
                 case "--trace" -> printTrace = true;
+                case "--profile" -> profile = SimScenario.Profile.valueOf(value(args, ++i).toUpperCase(Locale.ROOT));
                 case "--plant" -> bugs.add(GroupPlantedBug.valueOf(value(args, ++i).toUpperCase(Locale.ROOT)));
                 default -> usage("unknown argument " + args[i]);
             }
@@ -37,7 +39,7 @@ public final class GroupSimulate {
         long failed = 0;
         GroupSimulation.Stats stats = GroupSimulation.Stats.zero();
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
-            GroupScenario s = manyGroups > 0 ? GroupScenario.manyGroups(seed, manyGroups) : GroupScenario.fromSeed(seed);
+            GroupScenario s = manyGroups > 0 ? GroupScenario.manyGroups(seed, manyGroups) : GroupScenario.fromSeed(seed, profile);
             GroupSimulation.Result r = GroupSimulation.run(s.withBugs(bugs));
             stats = stats.plus(r.stats());
             if (printTrace) {
@@ -54,7 +56,8 @@ public final class GroupSimulate {
                 StringBuilder plant = new StringBuilder();
                 bugs.forEach(b -> plant.append(" --plant ").append(b));
                 System.out.println("  reproduce: group-core/bin/simulate groups --first-seed " + seed + " --seeds 1"
-                        + (manyGroups > 0 ? " --many-groups " + manyGroups : "") + plant + " --trace");
+                        + (manyGroups > 0 ? " --many-groups " + manyGroups : "")
+                        + " --profile " + profile.name().toLowerCase(Locale.ROOT) + plant + " --trace");
             }
         }
         System.out.println("exercised: " + stats);
@@ -71,7 +74,8 @@ public final class GroupSimulate {
 
     private static void usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: simulate groups --first-seed S --seeds N [--many-groups G] [--trace] [--plant BUG]");
+        System.err.println("usage: simulate groups --first-seed S --seeds N [--many-groups G] [--profile standard|stress]"
+                + " [--trace] [--plant BUG]");
         System.exit(2);
     }
 }

@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GroupSeedSweepTest {
     private static final int SEEDS = Integer.getInteger("backplane.groupSweep.seeds", 500);
+    private static final int STRESS_SEEDS = Integer.getInteger("backplane.groupSweep.stressSeeds", 25);
 
     @Test
     void everyGroupPropertyHoldsOnSeededRunsWithChurnAndLanFaults() {
@@ -28,6 +29,27 @@ class GroupSeedSweepTest {
         assertThat(failures).isEmpty();
         System.out.println("group sweep exercised: " + stats);
         assertExercised(stats, SEEDS);
+    }
+
+    @Test
+    void everyGroupPropertyHoldsOnStressSeedsWithManyCrashesAndPartitions() {
+        // The LAN's stress profile: crashes, partitions and mid-flush coordinator crashes several times as
+        // often, so group messages held by flow control across LAN view changes must be resent.
+        List<String> failures = new ArrayList<>();
+        GroupSimulation.Stats stats = GroupSimulation.Stats.zero();
+        for (long seed = 1; seed <= STRESS_SEEDS; seed++) {
+            GroupSimulation.Result r = GroupSimulation.run(GroupScenario.fromSeed(seed, SimScenario.Profile.STRESS));
+            stats = stats.plus(r.stats());
+            if (!r.passed()) {
+                failures.add("stress seed " + seed + ": " + r.violations() + " (" + r.scenario().describe() + ")");
+            }
+        }
+        assertThat(failures).isEmpty();
+        System.out.println("group stress sweep exercised: " + stats);
+        // 100 stress seeds: 618 crashes, 81 stale resends, 27,998 group views changed by LAN view changes
+        assertThat(stats.crashes()).as("crashes").isGreaterThanOrEqualTo(STRESS_SEEDS);
+        assertThat(stats.staleResends()).as("group messages resent after a LAN view change").isGreaterThanOrEqualTo(5);
+        assertThat(stats.lanGroupUpdates()).as("group views changed by LAN view changes").isGreaterThanOrEqualTo(STRESS_SEEDS * 50L);
     }
 
     @Test
