@@ -5,5 +5,19 @@ public enum Property {
     SELF_INCLUSION, MONOTONE_VIEWS, VIEW_AGREEMENT, PRIMARY_MAJORITY, INTEGRITY, NO_DUPLICATION,
     SENDING_VIEW_DELIVERY, VIEW_SYNCHRONY, RELIABILITY, SELF_DELIVERY, CAUSAL_ORDER, TOTAL_ORDER, LIVENESS,
     /** An engine stopped on a broken invariant of its own (Invariants.check). */
-    ENGINE_INVARIANT
+    ENGINE_INVARIANT,
+    /** Lightweight groups: a group view has one membership and message count; group views only grow. */
+    GROUP_VIEW_AGREEMENT,
+    /** Members that install group views g then g' delivered the same messages of the group in g. */
+    GROUP_VIEW_SYNCHRONY,
+    /** A group message is delivered only by members, in the group view it was sent in. */
+    GROUP_SENDING_VIEW,
+    /** A group message is delivered at most once per process, and only if it was sent to that group. */
+    GROUP_INTEGRITY,
+    /** A group's ABCASTs are delivered in one order by all its members. */
+    GROUP_TOTAL_ORDER,
+    /** Happens-before (recomputed from the trace) is respected across all groups of the domain. */
+    CROSS_GROUP_CAUSAL,
+    /** After faults stop, directories converge and every group message of a live sender is delivered. */
+    GROUP_LIVENESS
 }

@@ -27,6 +27,11 @@ class ProtocolPurityTest {
     }
 
     @Test
+    void groupLayerSourcesUseNoClockThreadSocketOrRandomness() throws IOException {
+        assertThat(violations(Path.of("src/main/java/io/backplane/group/groups"))).isEmpty();
+    }
+
+    @Test
     void simulatorSourcesUseNoClockThreadSocketOrUnseededRandomness() throws IOException {
         assertThat(violations(Path.of("src/main/java/io/backplane/group/sim"))).isEmpty();
     }

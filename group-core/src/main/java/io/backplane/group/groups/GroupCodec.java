@@ -1,0 +1,110 @@
+package io.backplane.group.groups;
+
+import io.backplane.group.protocol.ProcessId;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The byte layout of {@link GroupFrame}s inside LAN multicast payloads (docs/WIRE.md). */
+final class GroupCodec {
+    /** Format version of group payloads, independent of the packet version byte underneath. */
+    static final byte VERSION = 1;
+    static final int LENGTH_MAX = 16 * 1024 * 1024;
+
+    private static final byte DATA = 1;
+    private static final byte JOIN = 2;
+    private static final byte LEAVE = 3;
+    private static final byte FLUSH = 4;
+    private static final byte SNAPSHOT = 5;
+
+    private GroupCodec() {
+    }
+
+    static byte[] encode(GroupFrame f) {
+        if (f instanceof GroupFrame.Data d) {
+            ByteBuffer b = header(DATA, 8 * 3 + 4 + d.body().length);
+            b.putLong(d.lanViewId()).putLong(d.groupId()).putLong(d.groupViewId());
+            b.putInt(d.body().length).put(d.body());
+            return b.array();
+        } else if (f instanceof GroupFrame.Join j) {
+            return header(JOIN, 8).putLong(j.groupId()).array();
+        } else if (f instanceof GroupFrame.Leave l) {
+            return header(LEAVE, 8).putLong(l.groupId()).array();
+        } else if (f instanceof GroupFrame.Flush fl) {
+            return header(FLUSH, 24).putLong(fl.lanViewId()).putLong(fl.groupId()).putLong(fl.groupViewId()).array();
+        } else if (f instanceof GroupFrame.Snapshot s) {
+            int size = 8 + 8 + 4;
+            for (GroupFrame.Entry e : s.groups()) {
+                size += 8 * 3 + 4 + 8 * e.members().size();
+            }
+            ByteBuffer b = header(SNAPSHOT, size);
+            b.putLong(s.lanViewId()).putLong(s.lastGroupViewId()).putInt(s.groups().size());
+            for (GroupFrame.Entry e : s.groups()) {
+                b.putLong(e.groupId()).putLong(e.viewId()).putLong(e.delivered()).putInt(e.members().size());
+                for (ProcessId p : e.members()) {
+                    b.putInt(p.node()).putInt(p.incarnation());
+                }
+            }
+            return b.array();
+        }
+        throw new IllegalArgumentException("unknown group frame " + f);
+    }
+
+    static GroupFrame decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        byte version = b.get();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("group payload version " + version + ", expected " + VERSION);
+        }
+        byte tag = b.get();
+        GroupFrame f = switch (tag) {
+            case DATA -> {
+                long lanViewId = b.getLong();
+                long groupId = b.getLong();
+                long groupViewId = b.getLong();
+                byte[] body = new byte[length(b)];
+                b.get(body);
+                yield new GroupFrame.Data(lanViewId, groupId, groupViewId, body);
+            }
+            case JOIN -> new GroupFrame.Join(b.getLong());
+            case LEAVE -> new GroupFrame.Leave(b.getLong());
+            case FLUSH -> new GroupFrame.Flush(b.getLong(), b.getLong(), b.getLong());
+            case SNAPSHOT -> {
+                long lanViewId = b.getLong();
+                long lastGroupViewId = b.getLong();
+                int count = length(b);
+                List<GroupFrame.Entry> groups = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    long groupId = b.getLong();
+                    long viewId = b.getLong();
+                    long delivered = b.getLong();
+                    int n = length(b);
+                    List<ProcessId> members = new ArrayList<>(n);
+                    for (int j = 0; j < n; j++) {
+                        members.add(new ProcessId(b.getInt(), b.getInt()));
+                    }
+                    groups.add(new GroupFrame.Entry(groupId, viewId, delivered, members));
+                }
+                yield new GroupFrame.Snapshot(lanViewId, lastGroupViewId, groups);
+            }
+            default -> throw new IllegalArgumentException("unknown group payload tag " + tag);
+        };
+        if (b.hasRemaining()) {
+            throw new IllegalArgumentException("trailing bytes after group payload " + tag);
+        }
+        return f;
+    }
+
+    private static ByteBuffer header(byte tag, int bodyBytes) {
+        return ByteBuffer.allocate(2 + bodyBytes).put(VERSION).put(tag);
+    }
+
+    private static int length(ByteBuffer b) {
+        int n = b.getInt();
+        if (n < 0 || n > LENGTH_MAX || n > b.remaining()) {
+            throw new IllegalArgumentException("bad length " + n);
+        }
+        return n;
+    }
+}

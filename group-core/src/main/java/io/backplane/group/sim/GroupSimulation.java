@@ -1,0 +1,505 @@
+package io.backplane.group.sim;
+
+import io.backplane.group.groups.GroupEffect;
+import io.backplane.group.groups.GroupLayer;
+import io.backplane.group.protocol.Effect;
+import io.backplane.group.protocol.Engine;
+import io.backplane.group.protocol.Invariants;
+import io.backplane.group.protocol.Kind;
+import io.backplane.group.protocol.Packet;
+import io.backplane.group.protocol.ProcessId;
+import io.backplane.group.protocol.View;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Runs one seeded execution of {@link GroupLayer}s (each over a real {@link Engine}) on {@link SimNetwork}:
+ * the LAN faults of {@link Simulation} (crashes, partitions, clogs, LAN leaves, coordinator crashes
+ * mid-flush) plus a group workload with constant churn (joins and leaves of groups, member and client
+ * multicasts, CBCAST and ABCAST), then a healed phase in which everything must converge. The trace is
+ * checked by {@link GroupPropertyChecker}. A pure function of the scenario.
+ */
+public final class GroupSimulation {
+    private static final int CONVERGE_CHECK_TICKS = 10;
+    private static final int RESTART_DELAY_TICKS_MAX = 80;
+
+    /** What one run exercised, for sweep floors. */
+    public record Stats(long groupViews, long groupDeliveries, long groupFlushes, long lanGroupUpdates,
+                        long staleResends, long crashes, long directoryTransfers, long joins, long leaves) {
+        Stats plus(Stats o) {
+            return new Stats(groupViews + o.groupViews, groupDeliveries + o.groupDeliveries,
+                    groupFlushes + o.groupFlushes, lanGroupUpdates + o.lanGroupUpdates, staleResends + o.staleResends,
+                    crashes + o.crashes, directoryTransfers + o.directoryTransfers, joins + o.joins, leaves + o.leaves);
+        }
+
+        public static Stats zero() {
+            return new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+        }
+    }
+
+    /** Outcome of one run. */
+    public record Result(GroupScenario scenario, long traceHash, List<Violation> violations,
+                         List<GroupTraceEvent> trace, Stats stats) {
+        public boolean passed() {
+            return violations.isEmpty();
+        }
+
+        public boolean broke(Property p) {
+            return violations.stream().anyMatch(v -> v.property() == p);
+        }
+    }
+
+    private final GroupScenario scenario;
+    private final SimScenario lan;
+    private final SplittableRandom random;
+    private final SimNetwork network;
+    private final GroupLayer[] layers;
+    private final int[] incarnation;
+    private final long[] restartAtTick;
+    private final boolean[] wasReady;
+    private final List<GroupTraceEvent> trace = new ArrayList<>();
+    private final List<Violation> failures = new ArrayList<>();
+    private final Map<ProcessId, Set<Long>> unsent = new HashMap<>();
+    private final List<Integer> allNodes = new ArrayList<>();
+    private long hash = 0xcbf29ce484222325L;
+    private long tick;
+    private long payloadCounter;
+    private long healAt;
+    private long groupFlushes;
+    private long lanGroupUpdates;
+    private long staleResends;
+    private long crashes;
+    private long directoryTransfers;
+    private long joins;
+    private long leaves;
+
+    private GroupSimulation(GroupScenario scenario) {
+        this.scenario = scenario;
+        this.lan = scenario.lan();
+        this.random = new SplittableRandom(lan.seed() ^ 0x6A09E667F3BCC909L);
+        this.network = new SimNetwork(lan, random.split());
+        this.layers = new GroupLayer[lan.nodes()];
+        this.incarnation = new int[lan.nodes()];
+        this.restartAtTick = new long[lan.nodes()];
+        this.wasReady = new boolean[lan.nodes()];
+        for (int i = 0; i < lan.nodes(); i++) {
+            allNodes.add(i);
+        }
+    }
+
+    public static Result run(GroupScenario scenario) {
+        return new GroupSimulation(scenario).execute();
+    }
+
+    public static Result run(long seed) {
+        return run(GroupScenario.fromSeed(seed));
+    }
+
+    private Result execute() {
+        List<ProcessId> initial = new ArrayList<>();
+        for (int i = 0; i < lan.initialMembers(); i++) {
+            initial.add(new ProcessId(i, 1));
+        }
+        View first = new View(1, initial);
+        for (int i = 0; i < lan.nodes(); i++) {
+            incarnation[i] = 1;
+            if (i < lan.initialMembers()) {
+                layers[i] = new GroupLayer(new Engine(new ProcessId(i, 1), lan.engine(), first, allNodes), scenario.layer());
+                record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.START, layers[i].self(), "founder"));
+                collect(layers[i]);
+                initialJoins(layers[i]);
+            } else {
+                restartAtTick[i] = 1 + random.nextInt(Math.max(1, lan.safetyTicks() / 2));
+            }
+        }
+        for (; tick < lan.safetyTicks() && failures.isEmpty(); tick++) {
+            step(true);
+        }
+        boolean converged = false;
+        if (failures.isEmpty()) {
+            network.quiet();
+            record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.NOTE, null, "heal: faults stop, down slots restart"));
+            for (int i = 0; i < layers.length; i++) {
+                if (layers[i] == null && restartAtTick[i] == 0) {
+                    restartAtTick[i] = tick + 1;
+                }
+            }
+            long end = tick + lan.livenessTicksMax();
+            for (; tick < end && failures.isEmpty(); tick++) {
+                step(false);
+                if (tick % CONVERGE_CHECK_TICKS == 0 && livenessViolations().isEmpty()) {
+                    converged = true;
+                    break;
+                }
+            }
+        }
+        List<Violation> violations = new ArrayList<>(failures);
+        violations.addAll(GroupPropertyChecker.check(trace));
+        if (failures.isEmpty() && !converged) {
+            violations.addAll(livenessViolations());
+        }
+        for (GroupLayer l : layers) {
+            if (l != null) {
+                account(l);
+            }
+        }
+        long views = trace.stream().filter(e -> e.type() == GroupTraceEvent.Type.VIEW).count();
+        long deliveries = trace.stream().filter(e -> e.type() == GroupTraceEvent.Type.DELIVER).count();
+        Stats stats = new Stats(views, deliveries, groupFlushes, lanGroupUpdates, staleResends, crashes,
+                directoryTransfers, joins, leaves);
+        return new Result(scenario, hash, violations, trace, stats);
+    }
+
+    private void account(GroupLayer l) {
+        groupFlushes += l.groupFlushesCompleted();
+        lanGroupUpdates += l.lanGroupUpdates();
+        staleResends += l.staleResends();
+    }
+
+    private void step(boolean faults) {
+        for (Packet p : network.due(tick)) {
+            GroupLayer l = layers[p.to().node()];
+            if (l != null) {
+                guarded(l, () -> l.onPacket(p));
+            }
+        }
+        for (int i = 0; i < layers.length; i++) {
+            if (layers[i] == null && restartAtTick[i] != 0 && tick >= restartAtTick[i]) {
+                restartAtTick[i] = 0;
+                start(i);
+            }
+            GroupLayer l = layers[i];
+            if (l != null) {
+                guarded(l, l::onTick);
+            }
+            l = layers[i];
+            if (l != null && !wasReady[i] && l.isDirectoryReady()) {
+                wasReady[i] = true;
+                if (l.engine().view() != null && l.engine().view().id() > 1) {
+                    directoryTransfers++;
+                }
+            }
+        }
+        if (faults) {
+            injectFaults();
+            injectWorkload();
+        }
+    }
+
+    private void guarded(GroupLayer l, Runnable r) {
+        try {
+            r.run();
+        } catch (Invariants.InvariantViolation ex) {
+            failures.add(new Violation(Property.ENGINE_INVARIANT, l.self() + " at tick " + tick + ": " + ex.getMessage()));
+            record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.STOP, l.self(), "invariant: " + ex.getMessage()));
+            layers[l.self().node()] = null;
+            return;
+        }
+        collect(l);
+    }
+
+    private void start(int node) {
+        int inc = ++incarnation[node];
+        layers[node] = new GroupLayer(new Engine(new ProcessId(node, inc), lan.engine(), null, allNodes), scenario.layer());
+        wasReady[node] = false;
+        record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.START, layers[node].self(), "joining"));
+        collect(layers[node]);
+        initialJoins(layers[node]);
+    }
+
+    private void initialJoins(GroupLayer l) {
+        if (scenario.groups() == 0) {
+            return;
+        }
+        Set<Long> chosen = new HashSet<>();
+        for (int i = 0; i < scenario.initialJoins() && chosen.size() < scenario.groups(); i++) {
+            long g = 1 + random.nextInt(scenario.groups());
+            if (chosen.add(g)) {
+                l.join(g);
+                joins++;
+            }
+        }
+        collect(l);
+    }
+
+    private void collect(GroupLayer l) {
+        ProcessId p = l.self();
+        for (GroupEffect effect : l.drainEffects()) {
+            if (effect instanceof GroupEffect.Lan lanEffect) {
+                onLanEffect(l, lanEffect.effect());
+            } else if (effect instanceof GroupEffect.Sent s) {
+                Set<Long> waiting = unsent.get(p);
+                if (waiting != null) {
+                    waiting.remove(s.requestId());
+                }
+                record(new GroupTraceEvent(tick, GroupTraceEvent.Type.SEND, p, s.groupId(), null, false, s.id(),
+                        s.groupViewId(), s.kind(), 0, ""));
+            } else if (effect instanceof GroupEffect.Deliver d) {
+                record(new GroupTraceEvent(tick, GroupTraceEvent.Type.DELIVER, p, d.groupId(), null, false, d.id(),
+                        d.groupViewId(), d.kind(), d.seq(), ""));
+            } else if (effect instanceof GroupEffect.ViewChange v) {
+                record(new GroupTraceEvent(tick, GroupTraceEvent.Type.VIEW, p, v.view().groupId(), v.view(), v.member(),
+                        null, 0, null, 0, ""));
+            } else if (effect instanceof GroupEffect.Rejected r) {
+                Set<Long> waiting = unsent.get(p);
+                if (waiting != null) {
+                    waiting.remove(r.requestId());
+                }
+                record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.NOTE, p, "rejected " + r.requestId() + ": " + r.reason()));
+            }
+        }
+    }
+
+    private void onLanEffect(GroupLayer l, Effect e) {
+        ProcessId p = l.self();
+        if (e instanceof Effect.Transmit t) {
+            network.send(t.packet(), tick);
+        } else if (e instanceof Effect.InstallView iv) {
+            record(new GroupTraceEvent(tick, GroupTraceEvent.Type.LAN_VIEW, p, 0, null, false, null, iv.view().id(),
+                    null, 0, iv.view().toString()));
+        } else if (e instanceof Effect.Excluded || e instanceof Effect.Left) {
+            record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.STOP, p, e.toString()));
+            takeDown(p.node(), 1 + random.nextInt(RESTART_DELAY_TICKS_MAX));
+        }
+    }
+
+    private void takeDown(int node, long restartInTicks) {
+        if (layers[node] != null) {
+            account(layers[node]);
+        }
+        layers[node] = null;
+        restartAtTick[node] = tick + restartInTicks;
+    }
+
+    // ------------------------------------------------------------------ faults and workload
+
+    private void injectFaults() {
+        if (random.nextInt(1000) < lan.partitionPerMille()) {
+            boolean[] side = new boolean[layers.length];
+            for (int i = 0; i < side.length; i++) {
+                side[i] = random.nextBoolean();
+            }
+            boolean oneWay = random.nextInt(3) == 0;
+            long until = tick + 20 + random.nextInt(130);
+            network.partition(side, oneWay);
+            record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.NOTE, null, "partition until " + until));
+            healAt = Math.max(healAt, until);
+        }
+        if (healAt != 0 && tick >= healAt) {
+            network.heal();
+            healAt = 0;
+        }
+        if (random.nextInt(1000) < lan.clogPerMille()) {
+            network.clog(random.nextInt(layers.length), tick + 10 + random.nextInt(50));
+        }
+        if (random.nextInt(1000) < lan.crashPerMille()) {
+            int node = random.nextInt(layers.length);
+            if (layers[node] != null && safeToTakeDown(node)) {
+                crash(node, "crash");
+            }
+        }
+        if (random.nextInt(100) < lan.flushCrashPercent()) {
+            for (int node = 0; node < layers.length; node++) {
+                GroupLayer l = layers[node];
+                if (l != null && l.engine().isCoordinatingViewChange() && safeToTakeDown(node)) {
+                    crash(node, "crash while coordinating a view change");
+                    break;
+                }
+            }
+        }
+        if (random.nextInt(1000) < lan.leavePerMille()) {
+            int node = random.nextInt(layers.length);
+            GroupLayer l = layers[node];
+            if (l != null && l.engine().state() == Engine.State.MEMBER && safeToTakeDown(node)) {
+                record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.NOTE, l.self(), "asks to leave the LAN"));
+                l.leaveLan();
+                collect(l);
+            }
+        }
+    }
+
+    private void crash(int node, String why) {
+        crashes++;
+        record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.STOP, layers[node].self(), why));
+        takeDown(node, 20 + random.nextInt(RESTART_DELAY_TICKS_MAX));
+    }
+
+    /** As in {@link Simulation}: keep a live majority in every view that could still be current. */
+    private boolean safeToTakeDown(int node) {
+        Set<ProcessId> alive = new HashSet<>();
+        for (GroupLayer l : layers) {
+            if (l != null && l.self().node() != node && !l.engine().isTerminated()) {
+                alive.add(l.self());
+            }
+        }
+        for (GroupLayer l : layers) {
+            if (l == null || l.engine().isTerminated()) {
+                continue;
+            }
+            for (View v : new View[] {l.engine().view(), l.engine().acceptedNextView()}) {
+                if (v == null) {
+                    continue;
+                }
+                int live = 0;
+                for (ProcessId m : v.members()) {
+                    if (alive.contains(m)) {
+                        live++;
+                    }
+                }
+                if (!v.isMajority(live - 1)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private GroupLayer randomReady() {
+        GroupLayer l = layers[random.nextInt(layers.length)];
+        if (l == null || l.engine().isTerminated() || l.engine().state() == Engine.State.JOINING) {
+            return null;
+        }
+        return l;
+    }
+
+    private void injectWorkload() {
+        if (scenario.groups() == 0) {
+            return;
+        }
+        for (int i = 0; i < scenario.sendsPerTickMax(); i++) {
+            if (random.nextInt(100) >= lan.multicastPercent()) {
+                continue;
+            }
+            GroupLayer l = randomReady();
+            if (l == null) {
+                continue;
+            }
+            long group = 1 + random.nextInt(scenario.groups());
+            if (random.nextInt(100) >= scenario.clientPercent()) {
+                // prefer a group it belongs to, so most traffic is member traffic
+                for (int tries = 0; tries < 8 && !l.isMember(group); tries++) {
+                    group = 1 + random.nextInt(scenario.groups());
+                }
+            }
+            Kind kind = random.nextInt(100) < lan.abcastPercent() ? Kind.ABCAST : Kind.CBCAST;
+            byte[] payload = ("m" + (++payloadCounter)).getBytes(StandardCharsets.UTF_8);
+            long requestId = l.multicast(group, kind, payload);
+            unsent.computeIfAbsent(l.self(), k -> new HashSet<>()).add(requestId);
+            collect(l);
+        }
+        if (random.nextInt(100) < scenario.churnPercent()) {
+            GroupLayer l = randomReady();
+            if (l != null) {
+                long group = 1 + random.nextInt(scenario.groups());
+                if (l.isMember(group)) {
+                    l.leave(group);
+                    leaves++;
+                } else {
+                    l.join(group);
+                    joins++;
+                }
+                collect(l);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ liveness
+
+    private List<Violation> livenessViolations() {
+        List<Violation> out = new ArrayList<>();
+        List<ProcessId> live = new ArrayList<>();
+        GroupLayer reference = null;
+        for (int i = 0; i < layers.length; i++) {
+            GroupLayer l = layers[i];
+            if (l == null) {
+                out.add(new Violation(Property.GROUP_LIVENESS, "slot " + i + " is down at the end"));
+                continue;
+            }
+            live.add(l.self());
+            if (!l.isQuiescent()) {
+                out.add(new Violation(Property.GROUP_LIVENESS, l.self() + " is not quiescent: engine "
+                        + l.engine().state() + " (" + l.engine().stateReason() + "), directory ready "
+                        + l.isDirectoryReady()));
+                continue;
+            }
+            if (reference == null) {
+                reference = l;
+            } else if (reference.engine().view().id() != l.engine().view().id()) {
+                out.add(new Violation(Property.GROUP_LIVENESS, "LAN views differ at the end"));
+            } else if (!reference.directory().equals(l.directory())) {
+                out.add(new Violation(Property.GROUP_LIVENESS, "group directories differ at the end: "
+                        + reference.self() + " and " + l.self()));
+            }
+        }
+        if (!out.isEmpty()) {
+            return out;
+        }
+        if (!new HashSet<>(reference.engine().view().members()).equals(new HashSet<>(live))) {
+            out.add(new Violation(Property.GROUP_LIVENESS, "final LAN view is not the live set " + live));
+            return out;
+        }
+        for (Map.Entry<ProcessId, Set<Long>> e : unsent.entrySet()) {
+            if (live.contains(e.getKey()) && !e.getValue().isEmpty()) {
+                out.add(new Violation(Property.GROUP_LIVENESS, e.getKey() + " never sent group requests " + e.getValue()));
+            }
+        }
+        out.addAll(undelivered(live));
+        return out;
+    }
+
+    private record MemberView(ProcessId p, long groupId, long viewId) {
+    }
+
+    /** Every member message of a live sender is delivered by every live process that had its group view. */
+    private List<Violation> undelivered(List<ProcessId> live) {
+        Set<MemberView> installed = new HashSet<>();
+        Set<String> delivered = new HashSet<>();
+        List<GroupTraceEvent> sends = new ArrayList<>();
+        for (GroupTraceEvent t : trace) {
+            switch (t.type()) {
+                case VIEW -> {
+                    if (t.member()) {
+                        installed.add(new MemberView(t.process(), t.groupId(), t.view().viewId()));
+                    }
+                }
+                case DELIVER -> delivered.add(t.process() + "/" + t.message());
+                case SEND -> sends.add(t);
+                default -> {
+                }
+            }
+        }
+        List<Violation> out = new ArrayList<>();
+        for (GroupTraceEvent s : sends) {
+            if (!live.contains(s.process()) || s.groupViewId() == 0) {
+                continue;
+            }
+            for (ProcessId q : live) {
+                if (installed.contains(new MemberView(q, s.groupId(), s.groupViewId()))
+                        && !delivered.contains(q + "/" + s.message())) {
+                    out.add(new Violation(Property.GROUP_LIVENESS, q + " never delivered " + s.message() + " of g"
+                            + s.groupId() + ".v" + s.groupViewId()));
+                    if (out.size() >= 3) {
+                        return out;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private void record(GroupTraceEvent e) {
+        trace.add(e);
+        String s = e.toString();
+        for (int i = 0; i < s.length(); i++) {
+            hash ^= s.charAt(i);
+            hash *= 0x100000001b3L;
+        }
+    }
+}
