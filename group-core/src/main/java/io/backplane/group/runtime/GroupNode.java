@@ -75,6 +75,11 @@ public final class GroupNode implements AutoCloseable {
         return currentView;
     }
 
+    /** Frames the transport dropped because a peer's send queue was full (the channels retransmit them). */
+    public long droppedFrames() {
+        return transport.droppedFrames();
+    }
+
     private void submit(Consumer<Engine> request) {
         if (!requests.offer(request)) {
             throw new IllegalStateException("request queue full (" + config.requestQueueMax() + ")");
