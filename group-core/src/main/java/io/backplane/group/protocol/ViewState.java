@@ -1,7 +1,6 @@
 package io.backplane.group.protocol;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,9 +18,8 @@ final class ViewState {
     long abcastDelivered;
     long sentInView;
     /** Per sender rank: received messages by index in the view, until stable. */
-    private final List<TreeMap<Long, Message>> received;
+    private final MessageLog[] received;
     private final long[] receivedUpTo;
-    private final Map<MessageId, Message> byId = new HashMap<>();
     /** ABCAST ordinal to message id; entries at or below {@code orderBase} are stable and dropped. */
     private final TreeMap<Long, MessageId> order = new TreeMap<>();
     private long orderBase;
@@ -39,9 +37,9 @@ final class ViewState {
         this.n = view.size();
         this.delivered = new long[n];
         this.receivedUpTo = new long[n];
-        this.received = new ArrayList<>(n);
+        this.received = new MessageLog[n];
         for (int i = 0; i < n; i++) {
-            received.add(new TreeMap<>());
+            received[i] = new MessageLog();
         }
         this.peerDelivered = new long[n][n];
         this.peerAbcastDelivered = new long[n];
@@ -79,8 +77,7 @@ final class ViewState {
             return false;
         }
         Invariants.check(index == receivedUpTo[rank] + 1, "FIFO channel delivered a gap", m);
-        received.get(rank).put(index, m);
-        byId.put(m.id(), m);
+        received[rank].put(index, m);
         receivedUpTo[rank] = index;
         return true;
     }
@@ -125,7 +122,7 @@ final class ViewState {
                 if (finalCount != null && next > finalCount[r]) {
                     continue;
                 }
-                Message m = received.get(r).get(next);
+                Message m = received[r].get(next);
                 if (m == null || !causallyReady(m, r, ignoreCausality)) {
                     continue;
                 }
@@ -149,7 +146,7 @@ final class ViewState {
                 progress = true;
             }
         }
-        peerDelivered[selfRank] = delivered.clone();
+        System.arraycopy(delivered, 0, peerDelivered[selfRank], 0, n);
         peerAbcastDelivered[selfRank] = abcastDelivered;
         return out;
     }
@@ -173,10 +170,7 @@ final class ViewState {
                 min = Math.min(min, peerDelivered[r][s]);
             }
             stable[s] = min;
-            TreeMap<Long, Message> msgs = received.get(s);
-            while (!msgs.isEmpty() && msgs.firstKey() <= min) {
-                byId.remove(msgs.pollFirstEntry().getValue().id());
-            }
+            received[s].dropUpTo(min);
         }
         long abMin = Long.MAX_VALUE;
         for (int r = 0; r < n; r++) {
@@ -189,9 +183,13 @@ final class ViewState {
     }
 
     Frame.FlushOk flushOk(Ballot ballot, Ballot acceptedBallot, Proposal accepted) {
-        List<Message> held = new ArrayList<>(byId.size());
-        for (TreeMap<Long, Message> msgs : received) {
-            held.addAll(msgs.values());
+        int count = 0;
+        for (MessageLog log : received) {
+            count += log.span();
+        }
+        List<Message> held = new ArrayList<>(count);
+        for (MessageLog log : received) {
+            log.addAllTo(held);
         }
         List<MessageId> ids = new ArrayList<>(order.size());
         long expect = orderBase + 1;
@@ -222,9 +220,8 @@ final class ViewState {
         for (Message m : p.messages()) {
             int rank = view.rankOf(m.id().sender());
             long index = m.vt()[rank];
-            if (index > delivered[rank] && !received.get(rank).containsKey(index)) {
-                received.get(rank).put(index, m);
-                byId.put(m.id(), m);
+            if (index > delivered[rank] && !received[rank].contains(index)) {
+                received[rank].put(index, m);
                 receivedUpTo[rank] = Math.max(receivedUpTo[rank], index);
             }
         }
