@@ -87,7 +87,10 @@ public final class GroupBenchMember {
         AtomicLong delivered = new AtomicLong();
         AtomicLong ownDelivered = new AtomicLong();
         LatencyHistogram latency = new LatencyHistogram();
-        GroupNode member = new GroupNode(RuntimeConfig.defaults(self, addresses), foundingView(addresses.size()),
+        // failure timeouts of 2-5 s: on the shared 2-core machine a starved member must not be excluded mid-run
+        RuntimeConfig config = RuntimeConfig.defaults(self, addresses)
+                .withEngine(RuntimeConfig.starvationTolerantEngine());
+        GroupNode member = new GroupNode(config, foundingView(addresses.size()),
                 e -> {
                     if (e instanceof Effect.Deliver d) {
                         // lazySet: only this (engine) thread writes; the sender thread reads
