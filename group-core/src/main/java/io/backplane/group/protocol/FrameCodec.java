@@ -19,7 +19,7 @@ import java.util.List;
  * CPU under load). Decoding reads a heap {@link ByteBuffer}; running off its end is a truncated packet.
  */
 public final class FrameCodec {
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
     /** Bound on any list or byte array length read from the wire, so a corrupt length cannot exhaust memory. */
     public static final int LENGTH_MAX = 16 * 1024 * 1024;
 
@@ -181,6 +181,10 @@ public final class FrameCodec {
         } else if (f instanceof Frame.Commit c) {
             out.writeByte(15);
             writeProposal(out, c.proposal());
+        } else if (f instanceof Frame.DataBatch b) {
+            out.writeByte(16);
+            out.writeLong(b.viewId());
+            writeMessages(out, b.messages());
         } else {
             throw new IllegalStateException("unencodable frame " + f);
         }
@@ -216,6 +220,7 @@ public final class FrameCodec {
             case 13 -> new Frame.Propose(in.getLong(), readBallot(in), readProposal(in));
             case 14 -> new Frame.Accept(in.getLong(), readBallot(in));
             case 15 -> new Frame.Commit(readProposal(in));
+            case 16 -> readDataBatch(in);
             default -> throw new IllegalArgumentException("unknown frame tag " + tag);
         };
     }
@@ -329,6 +334,20 @@ public final class FrameCodec {
         byte[] payload = new byte[readLength(in)];
         in.get(payload);
         return new Message(id, viewId, Kind.values()[kind], vt, payload);
+    }
+
+    private static Frame.DataBatch readDataBatch(ByteBuffer in) {
+        long viewId = in.getLong();
+        List<Message> messages = readMessages(in);
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("empty data batch");
+        }
+        for (Message m : messages) {
+            if (m.viewId() != viewId || !m.id().sender().equals(messages.get(0).id().sender())) {
+                throw new IllegalArgumentException("a data batch mixes senders or views");
+            }
+        }
+        return new Frame.DataBatch(viewId, messages);
     }
 
     private static void writeMessages(Out out, List<Message> ms) {

@@ -25,6 +25,9 @@ import java.util.function.Consumer;
 public final class GroupNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupNode.class);
 
+    /** Frames, and separately requests, handed to the engine before its effects are carried out. */
+    private static final int BURST_MAX = 1024;
+
     private final RuntimeConfig config;
     private final Engine engine;
     private final TcpTransport transport;
@@ -95,19 +98,21 @@ public final class GroupNode implements AutoCloseable {
             while (running && !engine.isTerminated()) {
                 long wait = nextTick - System.nanoTime();
                 byte[] first = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                // A burst of frames and requests is one engine event as far as effects go: dispatching once
+                // after it lets the engine send each peer one batch of data instead of a packet per message.
                 if (first != null) {
                     frames.add(first);
-                    inbox.drainTo(frames, 1024);
+                    inbox.drainTo(frames, BURST_MAX);
                     for (byte[] f : frames) {
                         onFrame(f);
                     }
                     frames.clear();
                 }
                 Consumer<Engine> r;
-                while ((r = requests.poll()) != null) {
+                for (int i = 0; i < BURST_MAX && (r = requests.poll()) != null; i++) {
                     r.accept(engine);
-                    dispatch();
                 }
+                dispatch();
                 while (System.nanoTime() - nextTick >= 0) {
                     engine.onTick();
                     dispatch();
@@ -128,7 +133,6 @@ public final class GroupNode implements AutoCloseable {
             return;
         }
         engine.onPacket(p);
-        dispatch();
     }
 
     private void dispatch() {

@@ -73,6 +73,9 @@ class FrameCodecTest {
                 longs.map(Frame.LeaveRequest::new),
                 longs.map(Frame.NotMember::new),
                 messages.map(Frame.Data::new),
+                Combinators.combine(pids, longs.list().ofMinSize(1).ofMaxSize(4)).as((sender, seqs) ->
+                        new Frame.DataBatch(5, seqs.stream().map(seq -> new Message(new MessageId(sender, seq), 5,
+                                Kind.ABCAST, new long[] {1, seq, 2}, new byte[] {(byte) (long) seq})).toList())),
                 Combinators.combine(longs, longs, ids).as(Frame.OrderBatch::new),
                 Combinators.combine(longs, vts, longs).as(Frame.Stability::new),
                 Combinators.combine(longs, pids.list().ofMaxSize(3)).as(Frame.Suspect::new),
