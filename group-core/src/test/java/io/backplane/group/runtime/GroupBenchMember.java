@@ -86,6 +86,8 @@ public final class GroupBenchMember {
         ProcessId self = new ProcessId(node, 1);
         AtomicLong delivered = new AtomicLong();
         AtomicLong ownDelivered = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread senderThread = Thread.currentThread();
         LatencyHistogram latency = new LatencyHistogram();
         // failure timeouts of 2-5 s: on the shared 2-core machine a starved member must not be excluded mid-run
         RuntimeConfig config = RuntimeConfig.defaults(self, addresses)
@@ -99,7 +101,11 @@ public final class GroupBenchMember {
                         int sender = b.getInt();
                         latency.record(epochNanos() - b.getLong());
                         if (sender == node) {
-                            ownDelivered.lazySet(ownDelivered.get() + 1);
+                            long own = ownDelivered.get() + 1;
+                            ownDelivered.lazySet(own);
+                            if (own % Math.max(1, window / 4) == 0 && waiting.get()) {
+                                LockSupport.unpark(senderThread);
+                            }
                         }
                     }
                 });
@@ -114,6 +120,7 @@ public final class GroupBenchMember {
         long sent = 0;
         long deliveredAtWarmEnd = -1;
         long rejected = 0;
+        CpuUse cpuAtWarmEnd = null;
         while (true) {
             long now = System.nanoTime();
             if (now - endNanos >= 0) {
@@ -122,9 +129,16 @@ public final class GroupBenchMember {
             if (deliveredAtWarmEnd < 0 && now - warmEndNanos >= 0) {
                 deliveredAtWarmEnd = delivered.get();
                 latency.reset();
+                cpuAtWarmEnd = CpuUse.sample();
             }
             if (sent - ownDelivered.get() >= window) {
-                LockSupport.parkNanos(50_000); // window full: yield the core to the engine and transport
+                // window full: sleep until the engine thread has delivered a quarter window of our own
+                // messages (a short timed park per check cost a tenth of a core in wake-ups)
+                waiting.set(true);
+                if (sent - ownDelivered.get() >= window) {
+                    LockSupport.parkNanos(1_000_000);
+                }
+                waiting.set(false);
                 continue;
             }
             byte[] payload = new byte[PAYLOAD_BYTES];
@@ -138,11 +152,12 @@ public final class GroupBenchMember {
             }
         }
         long deliveredAtEnd = delivered.get();
+        CpuUse cpu = CpuUse.sample().minus(cpuAtWarmEnd, measureSeconds);
         LatencyHistogram.Snapshot lat = latency.snapshot();
         double perSecond = (deliveredAtEnd - deliveredAtWarmEnd) / (double) measureSeconds;
         System.out.printf("RESULT node=%d kind=%s deliveries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f samples=%d sent=%d "
-                        + "request_queue_full=%d transport_dropped=%d view=%s%n", node, kind, perSecond, lat.p50Millis(),
-                lat.p99Millis(), lat.count(), sent, rejected, member.droppedFrames(), member.view());
+                        + "request_queue_full=%d transport_dropped=%d cpu=%s view=%s%n", node, kind, perSecond, lat.p50Millis(),
+                lat.p99Millis(), lat.count(), sent, rejected, member.droppedFrames(), cpu, member.view());
         System.out.flush();
         // let slower members finish their measured interval before this member's departure looks like a crash
         Thread.sleep(2000);
@@ -177,6 +192,48 @@ public final class GroupBenchMember {
             Thread.sleep(sendEveryMillis);
         }
         member.close();
+    }
+
+    /**
+     * CPU time of the whole process and of its engine ({@code group-node-*}) and transport
+     * ({@code group-tcp-*}) threads; as a difference, cores used over the interval. It shows whether a
+     * figure is bound by one thread (near 1.0), by the machine, or by waiting (flow control, latency).
+     */
+    record CpuUse(double process, double engine, double transport, double sender) {
+        static CpuUse sample() {
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            double engine = 0;
+            double transport = 0;
+            double sender = 0;
+            for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+                if (t == null) {
+                    continue;
+                }
+                long nanos = threads.getThreadCpuTime(t.getThreadId());
+                if (t.getThreadName().startsWith("group-node-")) {
+                    engine += nanos;
+                } else if (t.getThreadName().startsWith("group-tcp-")) {
+                    transport += nanos;
+                } else if (t.getThreadName().equals("main")) {
+                    sender += nanos;
+                }
+            }
+            long process = ((com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+            return new CpuUse(process, engine, transport, sender);
+        }
+
+        CpuUse minus(CpuUse earlier, int seconds) {
+            double ns = seconds * 1e9;
+            return new CpuUse((process - earlier.process) / ns, (engine - earlier.engine) / ns,
+                    (transport - earlier.transport) / ns, (sender - earlier.sender) / ns);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%.2f(engine=%.2f,tcp=%.2f,sender=%.2f,other=%.2f)", process, engine, transport,
+                    sender, process - engine - transport - sender);
+        }
     }
 
     private static void sleepUntil(long deadlineNanos) throws InterruptedException {
