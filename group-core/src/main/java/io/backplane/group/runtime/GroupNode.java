@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,7 +33,7 @@ public final class GroupNode implements AutoCloseable {
     private final Engine engine;
     private final TcpTransport transport;
     private final Consumer<Effect> listener;
-    private final BlockingQueue<byte[]> inbox;
+    private final BlockingQueue<Packet> inbox;
     private final BlockingQueue<Consumer<Engine>> requests;
     private volatile boolean running;
     private volatile View currentView;
@@ -49,11 +50,7 @@ public final class GroupNode implements AutoCloseable {
         this.inbox = new ArrayBlockingQueue<>(config.inboxFramesMax());
         this.requests = new ArrayBlockingQueue<>(config.requestQueueMax());
         this.transport = new TcpTransport(config.self().node(), config.addresses(), config.sendQueueBytesMax(),
-                config.frameBytesMax(), config.reconnectDelayMillisMax(), frame -> {
-                    if (!inbox.offer(frame)) {
-                        LOG.debug("inbox full, frame dropped"); // the sender's channel retransmits
-                    }
-                });
+                config.frameBytesMax(), config.reconnectDelayMillisMax(), this::onFrame);
     }
 
     public void start() throws IOException {
@@ -92,21 +89,21 @@ public final class GroupNode implements AutoCloseable {
     private void run() {
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
         long nextTick = System.nanoTime() + tickNanos;
-        List<byte[]> frames = new ArrayList<>();
+        List<Packet> packets = new ArrayList<>();
         dispatch(); // the bootstrap view was installed by the constructor
         try {
             while (running && !engine.isTerminated()) {
                 long wait = nextTick - System.nanoTime();
-                byte[] first = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                Packet first = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
                 // A burst of frames and requests is one engine event as far as effects go: dispatching once
                 // after it lets the engine send each peer one batch of data instead of a packet per message.
                 if (first != null) {
-                    frames.add(first);
-                    inbox.drainTo(frames, BURST_MAX);
-                    for (byte[] f : frames) {
-                        onFrame(f);
+                    packets.add(first);
+                    inbox.drainTo(packets, BURST_MAX);
+                    for (Packet p : packets) {
+                        engine.onPacket(p);
                     }
-                    frames.clear();
+                    packets.clear();
                 }
                 Consumer<Engine> r;
                 for (int i = 0; i < BURST_MAX && (r = requests.poll()) != null; i++) {
@@ -124,15 +121,22 @@ public final class GroupNode implements AutoCloseable {
         }
     }
 
-    private void onFrame(byte[] bytes) {
+    /**
+     * On the transport thread: decodes a frame straight from the connection's read buffer (no copy of the
+     * frame into its own array) and queues the packet for the engine thread, which then only runs the
+     * protocol.
+     */
+    private void onFrame(ByteBuffer frame) {
         Packet p;
         try {
-            p = FrameCodec.decode(bytes);
+            p = FrameCodec.decode(frame);
         } catch (IllegalArgumentException e) {
             LOG.warn("dropping an undecodable frame: {}", e.getMessage());
             return;
         }
-        engine.onPacket(p);
+        if (!inbox.offer(p)) {
+            LOG.debug("inbox full, frame dropped"); // the sender's channel retransmits
+        }
     }
 
     private void dispatch() {
