@@ -184,6 +184,19 @@ public final class Engine {
 
     /** Asks for a multicast; returns the request id used in {@link Effect.Sent} or {@link Effect.Rejected}. */
     public long multicast(Kind kind, byte[] payload) {
+        return enqueue(kind, payload.clone());
+    }
+
+    /**
+     * As {@link #multicast}, but the engine keeps {@code payload} itself instead of a copy: the caller hands
+     * it over and must never change it afterwards. For hosts that already own a private copy (the runtime
+     * copies on the application's thread), which saves one copy of every payload sent.
+     */
+    public long multicastHandingOver(Kind kind, byte[] payload) {
+        return enqueue(kind, payload);
+    }
+
+    private long enqueue(Kind kind, byte[] payload) {
         long requestId = ++nextRequestId;
         if (isTerminated()) {
             effects.add(new Effect.Rejected(requestId, "process is " + state));
@@ -193,7 +206,7 @@ public final class Engine {
             effects.add(new Effect.Rejected(requestId, "pending request queue full"));
             return requestId;
         }
-        pending.addLast(new PendingRequest(requestId, kind, payload.clone()));
+        pending.addLast(new PendingRequest(requestId, kind, payload));
         drainPending();
         return requestId;
     }

@@ -26,21 +26,45 @@ public final class FrameCodec {
     private FrameCodec() {
     }
 
+    /** Bytes of a packet before its frame: version, from, to, seq, ack. */
+    public static final int HEADER_BYTES = 1 + 8 + 8 + 8 + 8;
+
     public static byte[] encode(Packet p) {
         Out counter = new Out(null);
-        writePacket(counter, p);
+        writeHeader(counter, p);
+        writeFrame(counter, p.frame());
         Out out = new Out(new byte[counter.pos]);
-        writePacket(out, p);
+        writeHeader(out, p);
+        writeFrame(out, p.frame());
         return out.bytes;
     }
 
-    private static void writePacket(Out out, Packet p) {
+    /**
+     * The first {@link #HEADER_BYTES} of {@code encode(p)}. With {@link #encodeFrame} it lets a host encode
+     * a frame sent to several peers (a {@code DataBatch}) once and send it after each peer's own header:
+     * {@code encode(p)} equals {@code encodeHeader(p)} followed by {@code encodeFrame(p.frame())}.
+     */
+    public static byte[] encodeHeader(Packet p) {
+        Out out = new Out(new byte[HEADER_BYTES]);
+        writeHeader(out, p);
+        return out.bytes;
+    }
+
+    /** The bytes of {@code encode(p)} after the header: the frame's tag and fields. */
+    public static byte[] encodeFrame(Frame f) {
+        Out counter = new Out(null);
+        writeFrame(counter, f);
+        Out out = new Out(new byte[counter.pos]);
+        writeFrame(out, f);
+        return out.bytes;
+    }
+
+    private static void writeHeader(Out out, Packet p) {
         out.writeByte(VERSION);
         writePid(out, p.from());
         writePid(out, p.to());
         out.writeLong(p.seq());
         out.writeLong(p.ack());
-        writeFrame(out, p.frame());
     }
 
     public static Packet decode(byte[] data) {
@@ -198,7 +222,7 @@ public final class FrameCodec {
             case 3 -> new Frame.JoinRequest();
             case 4 -> new Frame.LeaveRequest(in.getLong());
             case 5 -> new Frame.NotMember(in.getLong());
-            case 6 -> new Frame.Data(readMessage(in));
+            case 6 -> new Frame.Data(readMessage(in, null));
             case 7 -> new Frame.OrderBatch(in.getLong(), in.getLong(), readIds(in));
             case 8 -> new Frame.Stability(in.getLong(), readLongs(in), in.getLong());
             case 9 -> new Frame.Suspect(in.getLong(), readPids(in));
@@ -323,8 +347,12 @@ public final class FrameCodec {
         out.write(m.payload());
     }
 
-    private static Message readMessage(ByteBuffer in) {
-        MessageId id = new MessageId(readPid(in), in.getLong());
+    private static Message readMessage(ByteBuffer in, ProcessId previousSender) {
+        ProcessId sender = readPid(in);
+        if (sender.equals(previousSender)) {
+            sender = previousSender; // a batch has one sender: share one object instead of one per message
+        }
+        MessageId id = new MessageId(sender, in.getLong());
         long viewId = in.getLong();
         int kind = in.get();
         if (kind < 0 || kind >= Kind.values().length) {
@@ -360,8 +388,11 @@ public final class FrameCodec {
     private static List<Message> readMessages(ByteBuffer in) {
         int n = readLength(in);
         List<Message> ms = new ArrayList<>(n);
+        ProcessId previousSender = null;
         for (int i = 0; i < n; i++) {
-            ms.add(readMessage(in));
+            Message m = readMessage(in, previousSender);
+            previousSender = m.id().sender();
+            ms.add(m);
         }
         return ms;
     }

@@ -2,6 +2,7 @@ package io.backplane.group.runtime;
 
 import io.backplane.group.protocol.Effect;
 import io.backplane.group.protocol.Engine;
+import io.backplane.group.protocol.Frame;
 import io.backplane.group.protocol.FrameCodec;
 import io.backplane.group.protocol.Kind;
 import io.backplane.group.protocol.Packet;
@@ -63,7 +64,7 @@ public final class GroupNode implements AutoCloseable {
     /** Asks for a multicast; the outcome arrives as {@link Effect.Sent} or {@link Effect.Rejected}. */
     public void multicast(Kind kind, byte[] payload) {
         byte[] copy = payload.clone();
-        submit(e -> e.multicast(kind, copy));
+        submit(e -> e.multicastHandingOver(kind, copy)); // this copy is private to the engine thread
     }
 
     public void leave() {
@@ -140,9 +141,18 @@ public final class GroupNode implements AutoCloseable {
     }
 
     private void dispatch() {
+        Frame lastFrame = null;
+        byte[] lastFrameBytes = null;
         for (Effect e : engine.drainEffects()) {
             if (e instanceof Effect.Transmit t) {
-                transport.send(t.packet().to().node(), FrameCodec.encode(t.packet()));
+                // the engine sends one frame object to every peer (a data batch, a stability report):
+                // encode it once and send it behind each peer's own header
+                Frame f = t.packet().frame();
+                if (f != lastFrame) {
+                    lastFrame = f;
+                    lastFrameBytes = FrameCodec.encodeFrame(f);
+                }
+                transport.send(t.packet().to().node(), FrameCodec.encodeHeader(t.packet()), lastFrameBytes);
             } else {
                 if (e instanceof Effect.InstallView iv) {
                     currentView = iv.view();

@@ -58,7 +58,7 @@ public final class TcpTransport implements AutoCloseable {
     private static final class Peer {
         final int node;
         final InetSocketAddress address;
-        final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Outgoing> queue = new ConcurrentLinkedQueue<>();
         final AtomicLong queuedBytes = new AtomicLong();
         SocketChannel channel;
         boolean connected;
@@ -72,6 +72,13 @@ public final class TcpTransport implements AutoCloseable {
         Peer(int node, InetSocketAddress address) {
             this.node = node;
             this.address = address;
+        }
+    }
+
+    /** One frame to send, in two parts written back to back (a per-peer header and a shared body). */
+    private record Outgoing(byte[] head, byte[] body) {
+        int length() {
+            return head.length + body.length;
         }
     }
 
@@ -121,13 +128,22 @@ public final class TcpTransport implements AutoCloseable {
 
     /** Queues a frame for {@code node}; thread-safe; drops (and counts) when the peer's queue is full. */
     public void send(int node, byte[] frame) {
+        send(node, frame, new byte[0]);
+    }
+
+    /**
+     * Queues one frame made of {@code head} followed by {@code body}, so a body shared by several peers is
+     * neither copied nor encoded per peer; neither array may change afterwards.
+     */
+    public void send(int node, byte[] head, byte[] body) {
         Peer p = peers.get(node);
+        Outgoing frame = new Outgoing(head, body);
         if (p == null) {
             droppedFrames.incrementAndGet();
             return;
         }
-        if (p.queuedBytes.addAndGet(frame.length) > sendQueueBytesMax) {
-            p.queuedBytes.addAndGet(-frame.length);
+        if (p.queuedBytes.addAndGet(frame.length()) > sendQueueBytesMax) {
+            p.queuedBytes.addAndGet(-frame.length());
             droppedFrames.incrementAndGet();
             return;
         }
@@ -229,11 +245,11 @@ public final class TcpTransport implements AutoCloseable {
                 }
                 p.large = null;
             }
-            byte[] next;
-            while ((next = p.queue.peek()) != null && p.out.remaining() >= 4 + next.length) {
+            Outgoing next;
+            while ((next = p.queue.peek()) != null && p.out.remaining() >= 4 + next.length()) {
                 p.queue.poll();
-                p.queuedBytes.addAndGet(-next.length);
-                p.out.putInt(next.length).put(next);
+                p.queuedBytes.addAndGet(-next.length());
+                p.out.putInt(next.length()).put(next.head()).put(next.body());
             }
             if (p.out.position() == 0) {
                 if (next == null) {
@@ -241,8 +257,9 @@ public final class TcpTransport implements AutoCloseable {
                 }
                 // a frame bigger than the whole buffer (a view change's final set): write it on its own
                 p.queue.poll();
-                p.queuedBytes.addAndGet(-next.length);
-                p.large = ByteBuffer.allocate(4 + next.length).putInt(next.length).put(next).flip();
+                p.queuedBytes.addAndGet(-next.length());
+                p.large = ByteBuffer.allocate(4 + next.length()).putInt(next.length()).put(next.head())
+                        .put(next.body()).flip();
                 continue;
             }
             p.out.flip();

@@ -27,6 +27,16 @@ class FrameCodecTest {
         assertThat(FrameCodec.encode(back)).isEqualTo(once);
     }
 
+    @Property(tries = 200)
+    void aPacketIsItsHeaderFollowedByItsFrame(@ForAll("packets") Packet p) {
+        byte[] head = FrameCodec.encodeHeader(p);
+        byte[] frame = FrameCodec.encodeFrame(p.frame());
+        assertThat(head).hasSize(FrameCodec.HEADER_BYTES);
+        byte[] joined = java.util.Arrays.copyOf(head, head.length + frame.length);
+        System.arraycopy(frame, 0, joined, head.length, frame.length);
+        assertThat(joined).isEqualTo(FrameCodec.encode(p));
+    }
+
     @Test
     void anUnknownVersionIsRejected() {
         byte[] bytes = FrameCodec.encode(new Packet(pid(1), pid(2), 0, 0, new Frame.AckOnly()));
