@@ -90,8 +90,14 @@ public final class GroupBenchMember {
         Thread senderThread = Thread.currentThread();
         LatencyHistogram latency = new LatencyHistogram();
         // failure timeouts of 2-5 s: on the shared 2-core machine a starved member must not be excluded mid-run
-        RuntimeConfig config = RuntimeConfig.defaults(self, addresses)
-                .withEngine(RuntimeConfig.starvationTolerantEngine());
+        EngineConfig t = RuntimeConfig.starvationTolerantEngine();
+        // -Dbench.sendWindowMax=N tries another flow-control window than the configuration's
+        int sendWindowMax = Integer.getInteger("bench.sendWindowMax", t.sendWindowMax());
+        EngineConfig engine = new EngineConfig(t.heartbeatIntervalTicks(), t.suspectTimeoutTicksMin(),
+                t.suspectTimeoutTicksMax(), t.retransmitIntervalTicks(), t.stabilityIntervalTicks(),
+                t.flushTimeoutTicks(), t.joinRetryTicks(), sendWindowMax, Math.max(t.pendingRequestsMax(), sendWindowMax),
+                t.channelUnackedMax(), t.receiveWindowMax(), t.futureFramesMax(), t.retransmitBurstMax(), Set.of());
+        RuntimeConfig config = RuntimeConfig.defaults(self, addresses).withEngine(engine);
         GroupNode member = new GroupNode(config, foundingView(addresses.size()),
                 e -> {
                     if (e instanceof Effect.Deliver d) {
