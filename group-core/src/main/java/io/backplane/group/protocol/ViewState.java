@@ -2,8 +2,6 @@ package io.backplane.group.protocol;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Multicast state of one view (layer 6): messages received and not yet stable, the delivered vector,
@@ -18,10 +16,10 @@ final class ViewState {
     long abcastDelivered;
     long sentInView;
     /** Per sender rank: received messages by index in the view, until stable. */
-    private final MessageLog[] received;
+    private final IndexedLog<Message>[] received;
     private final long[] receivedUpTo;
     /** ABCAST ordinal to message id; entries at or below {@code orderBase} are stable and dropped. */
-    private final TreeMap<Long, MessageId> order = new TreeMap<>();
+    private final IndexedLog<MessageId> order = new IndexedLog<>();
     private long orderBase;
     private final long[][] peerDelivered;
     private final long[] peerAbcastDelivered;
@@ -37,13 +35,19 @@ final class ViewState {
         this.n = view.size();
         this.delivered = new long[n];
         this.receivedUpTo = new long[n];
-        this.received = new MessageLog[n];
-        for (int i = 0; i < n; i++) {
-            received[i] = new MessageLog();
-        }
+        this.received = newLogs(n);
         this.peerDelivered = new long[n][n];
         this.peerAbcastDelivered = new long[n];
         this.stable = new long[n];
+    }
+
+    @SuppressWarnings("unchecked")
+    private static IndexedLog<Message>[] newLogs(int n) {
+        IndexedLog<Message>[] logs = new IndexedLog[n];
+        for (int i = 0; i < n; i++) {
+            logs[i] = new IndexedLog<>();
+        }
+        return logs;
     }
 
     boolean isSequencer() {
@@ -88,7 +92,10 @@ final class ViewState {
             if (ordinal <= orderBase) {
                 continue;
             }
-            MessageId prev = order.putIfAbsent(ordinal, ids.get(i));
+            MessageId prev = order.get(ordinal);
+            if (prev == null) {
+                order.put(ordinal, ids.get(i));
+            }
             Invariants.check(prev == null || prev.equals(ids.get(i)), "sequencer reassigned an ordinal", ordinal);
         }
     }
@@ -177,28 +184,22 @@ final class ViewState {
             abMin = Math.min(abMin, peerAbcastDelivered[r]);
         }
         orderBase = Math.max(orderBase, abMin);
-        while (!order.isEmpty() && order.firstKey() <= orderBase) {
-            order.pollFirstEntry();
-        }
+        order.dropUpTo(orderBase);
     }
 
     Frame.FlushOk flushOk(Ballot ballot, Ballot acceptedBallot, Proposal accepted) {
         int count = 0;
-        for (MessageLog log : received) {
+        for (IndexedLog<Message> log : received) {
             count += log.span();
         }
         List<Message> held = new ArrayList<>(count);
-        for (MessageLog log : received) {
+        for (IndexedLog<Message> log : received) {
             log.addAllTo(held);
         }
-        List<MessageId> ids = new ArrayList<>(order.size());
-        long expect = orderBase + 1;
-        for (Map.Entry<Long, MessageId> e : order.entrySet()) {
-            if (e.getKey() != expect) {
-                break;
-            }
-            ids.add(e.getValue());
-            expect++;
+        List<MessageId> ids = new ArrayList<>(order.span());
+        MessageId next;
+        for (long ordinal = orderBase + 1; (next = order.get(ordinal)) != null; ordinal++) {
+            ids.add(next);
         }
         return new Frame.FlushOk(view.id(), ballot, delivered.clone(), abcastDelivered, held, orderBase, ids,
                 acceptedBallot, accepted);
@@ -236,7 +237,7 @@ final class ViewState {
                 order.put(ordinal, agreed.get(i));
             }
         }
-        order.tailMap(p.abcastBase() + agreed.size(), false).clear();
+        order.truncateAfter(p.abcastBase() + agreed.size());
         finalCount = p.finalCount();
         List<Message> out = deliverReady(false, new ArrayList<>());
         for (int r = 0; r < n; r++) {
