@@ -35,8 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  * Both modes exit by themselves after {@code runSeconds}, so nothing runs unbounded.
  *
  * <p>Usage: {@code GroupBenchMember throughput node addresses kind startEpochMillis warmupSeconds
- * measureSeconds window} or {@code GroupBenchMember viewchange node addresses fdTimeoutMillis sendEveryMillis
- * runSeconds}.
+ * measureSeconds window} or {@code GroupBenchMember viewchange node addresses startEpochMillis fdTimeoutMillis
+ * sendEveryMillis
+ * runSeconds}, where {@code startEpochMillis} is the agreed instant at which every member starts its engine.
  */
 public final class GroupBenchMember {
     private static final int PAYLOAD_BYTES = 1000;
@@ -50,8 +51,8 @@ public final class GroupBenchMember {
             case "throughput" -> throughput(Integer.parseInt(args[1]), parse(args[2]), Kind.valueOf(args[3]),
                     Long.parseLong(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]),
                     Integer.parseInt(args[7]));
-            case "viewchange" -> viewChange(Integer.parseInt(args[1]), parse(args[2]), Integer.parseInt(args[3]),
-                    Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+            case "viewchange" -> viewChange(Integer.parseInt(args[1]), parse(args[2]), Long.parseLong(args[3]),
+                    Integer.parseInt(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]));
             default -> throw new IllegalArgumentException("mode must be throughput or viewchange: " + args[0]);
         }
         System.exit(0);
@@ -170,8 +171,8 @@ public final class GroupBenchMember {
         member.close();
     }
 
-    private static void viewChange(int node, Map<Integer, InetSocketAddress> addresses, int fdTimeoutMillis,
-                                   int sendEveryMillis, int runSeconds) throws Exception {
+    private static void viewChange(int node, Map<Integer, InetSocketAddress> addresses, long startEpochMillis,
+                                   int fdTimeoutMillis, int sendEveryMillis, int runSeconds) throws Exception {
         ProcessId self = new ProcessId(node, 1);
         int fdTicks = fdTimeoutMillis / TICK_MILLIS;
         EngineConfig d = EngineConfig.defaults();
@@ -186,6 +187,7 @@ public final class GroupBenchMember {
                         System.out.flush();
                     }
                 });
+        sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(startEpochMillis - System.currentTimeMillis()));
         member.start();
         long endNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(runSeconds);
         byte[] payload = new byte[PAYLOAD_BYTES];
