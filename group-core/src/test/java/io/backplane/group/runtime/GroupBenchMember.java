@@ -35,7 +35,7 @@ import java.util.concurrent.locks.LockSupport;
  * Both modes exit by themselves after {@code runSeconds}, so nothing runs unbounded.
  *
  * <p>Usage: {@code GroupBenchMember throughput node addresses kind startEpochMillis warmupSeconds
- * measureSeconds window} or {@code GroupBenchMember viewchange node addresses startEpochMillis fdTimeoutMillis
+ * measureSeconds window [senders]} (only nodes below {@code senders} send; default all) or {@code GroupBenchMember viewchange node addresses startEpochMillis fdTimeoutMillis
  * sendEveryMillis
  * runSeconds}, where {@code startEpochMillis} is the agreed instant at which every member starts its engine.
  */
@@ -50,7 +50,7 @@ public final class GroupBenchMember {
         switch (args[0]) {
             case "throughput" -> throughput(Integer.parseInt(args[1]), parse(args[2]), Kind.valueOf(args[3]),
                     Long.parseLong(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]),
-                    Integer.parseInt(args[7]));
+                    Integer.parseInt(args[7]), args.length > 8 ? Integer.parseInt(args[8]) : Integer.MAX_VALUE);
             case "viewchange" -> viewChange(Integer.parseInt(args[1]), parse(args[2]), Long.parseLong(args[3]),
                     Integer.parseInt(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]));
             default -> throw new IllegalArgumentException("mode must be throughput or viewchange: " + args[0]);
@@ -82,7 +82,8 @@ public final class GroupBenchMember {
     }
 
     private static void throughput(int node, Map<Integer, InetSocketAddress> addresses, Kind kind,
-                                   long startEpochMillis, int warmupSeconds, int measureSeconds, int window)
+                                   long startEpochMillis, int warmupSeconds, int measureSeconds, int window,
+                                   int senders)
             throws Exception {
         ProcessId self = new ProcessId(node, 1);
         AtomicLong delivered = new AtomicLong();
@@ -137,6 +138,11 @@ public final class GroupBenchMember {
                 deliveredAtWarmEnd = delivered.get();
                 latency.reset();
                 cpuAtWarmEnd = CpuUse.sample();
+            }
+            if (node >= senders) {
+                // a receiving-only member (to measure a lone sender's latency): nothing to send
+                LockSupport.parkNanos(1_000_000);
+                continue;
             }
             if (sent - ownDelivered.get() >= window) {
                 // window full: sleep until the engine thread has delivered a quarter window of our own
