@@ -36,6 +36,19 @@ public final class GroupNode implements AutoCloseable {
     private final Consumer<Effect> listener;
     private final BlockingQueue<Packet> inbox;
     private final BlockingQueue<Consumer<Engine>> requests;
+    /**
+     * Put in the inbox by {@link #submit} to wake the engine thread on a quiet group, so a request is
+     * handled at once instead of at the next frame or tick (up to a tick of latency). Never handed to the
+     * engine. Under load frames arrive all the time and wake the engine anyway; waking it for each request
+     * as well made its events smaller and cost throughput, hence {@link #QUIET_NANOS}.
+     */
+    private final Packet wakeUp;
+    /** The engine thread is woken for a request only if it has received nothing for this long. */
+    private static final long QUIET_NANOS = 1_000_000;
+    /** True while the engine thread waits on the inbox (set before its last look at the request queue). */
+    private volatile boolean idle;
+    /** When the engine thread last took packets from the inbox. */
+    private volatile long lastPacketsNanos;
     private volatile boolean running;
     private volatile View currentView;
     private Thread thread;
@@ -50,6 +63,7 @@ public final class GroupNode implements AutoCloseable {
                 new ArrayList<>(new java.util.TreeSet<>(config.addresses().keySet())));
         this.inbox = new ArrayBlockingQueue<>(config.inboxFramesMax());
         this.requests = new ArrayBlockingQueue<>(config.requestQueueMax());
+        this.wakeUp = new Packet(config.self(), config.self(), 0, 0, new Frame.AckOnly());
         this.transport = new TcpTransport(config.self().node(), config.addresses(), config.sendQueueBytesMax(),
                 config.frameBytesMax(), config.reconnectDelayMillisMax(), this::onFrame);
     }
@@ -85,6 +99,9 @@ public final class GroupNode implements AutoCloseable {
         if (!requests.offer(request)) {
             throw new IllegalStateException("request queue full (" + config.requestQueueMax() + ")");
         }
+        if (idle && System.nanoTime() - lastPacketsNanos > QUIET_NANOS) {
+            inbox.offer(wakeUp); // if the inbox is full the engine thread is not asleep anyway
+        }
     }
 
     private void run() {
@@ -95,14 +112,25 @@ public final class GroupNode implements AutoCloseable {
         try {
             while (running && !engine.isTerminated()) {
                 long wait = nextTick - System.nanoTime();
-                Packet first = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                Packet first;
+                if (wait > 0) {
+                    idle = true;
+                    // a request submitted before idle was set is seen here; one after it may send wakeUp
+                    first = requests.isEmpty() ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                    idle = false;
+                } else {
+                    first = inbox.poll();
+                }
                 // A burst of frames and requests is one engine event as far as effects go: dispatching once
                 // after it lets the engine send each peer one batch of data instead of a packet per message.
                 if (first != null) {
+                    lastPacketsNanos = System.nanoTime();
                     packets.add(first);
                     inbox.drainTo(packets, BURST_MAX);
                     for (Packet p : packets) {
-                        engine.onPacket(p);
+                        if (p != wakeUp) {
+                            engine.onPacket(p);
+                        }
                     }
                     packets.clear();
                 }
