@@ -82,6 +82,8 @@ public final class Engine {
     private int stagedDataBytes;
     private final List<MessageId> stagedOrder = new ArrayList<>();
     private long stagedOrderFirst;
+    /** The view everything staged belongs to. */
+    private long stagedViewId;
 
     private long nowTick;
     private State state;
@@ -490,6 +492,7 @@ public final class Engine {
             if (stagedDataBytes + m.payload().length > DATA_BATCH_BYTES_MAX) {
                 flushStaged();
             }
+            stageIn(view.id());
             stagedData.add(m);
             stagedDataBytes += m.payload().length;
             deliverReady();
@@ -506,6 +509,7 @@ public final class Engine {
         if (!newOrder.isEmpty()) {
             long first = vs.abcastDelivered - newOrder.size() + 1;
             Invariants.check(first >= firstOrdinal, "sequencer ordinals out of step", first);
+            stageIn(view.id());
             if (stagedOrder.isEmpty()) {
                 stagedOrderFirst = first;
             }
@@ -899,13 +903,19 @@ public final class Engine {
         effects.add(new Effect.Transmit(p));
     }
 
+    private void stageIn(long viewId) {
+        if (stagedData.isEmpty() && stagedOrder.isEmpty()) {
+            stagedViewId = viewId;
+        }
+        Invariants.check(stagedViewId == viewId, "staged frames of two views", stagedViewId, viewId);
+    }
+
     /** Puts staged multicasts and ABCAST order on every peer's channel: one frame of each per peer. */
     private void flushStaged() {
         if (stagedData.isEmpty() && stagedOrder.isEmpty()) {
             return;
         }
-        if (view != null && state != State.LEFT && state != State.EXCLUDED
-                && (stagedData.isEmpty() || stagedData.get(0).viewId() == view.id())) {
+        if (view != null && state != State.LEFT && state != State.EXCLUDED && stagedViewId == view.id()) {
             Frame data = stagedData.isEmpty() ? null
                     : stagedData.size() == 1 ? new Frame.Data(stagedData.get(0))
                     : new Frame.DataBatch(view.id(), stagedData);
@@ -923,7 +933,8 @@ public final class Engine {
             }
         }
         // Otherwise the view ended first, which takes a flush in which this process reported everything it
-        // sent (its own messages are in its ViewState), so the staged frames are no longer needed.
+        // sent and ordered (its own messages and assigned ordinals are in its ViewState), so the staged
+        // frames are no longer needed.
         stagedData.clear();
         stagedDataBytes = 0;
         stagedOrder.clear();
