@@ -54,6 +54,13 @@ public final class Engine {
     private record FutureFrame(ProcessId from, Frame frame) {
     }
 
+    /**
+     * Bound on the payload bytes of one staged {@code DataBatch}: big enough that a batch amortises the
+     * per-packet costs (header, channel seq/ack, encode call, syscall share) over many 1 KB messages, small
+     * enough that one batch never holds up other frames on the channel for long.
+     */
+    static final int DATA_BATCH_BYTES_MAX = 64 * 1024;
+
     private final ProcessId self;
     private final EngineConfig config;
     private final List<Integer> seedNodes;
@@ -64,6 +71,19 @@ public final class Engine {
     private final List<StabilizeWait> stabilizeWaits = new ArrayList<>();
     private final List<FutureFrame> futureFrames = new ArrayList<>();
     private final Map<ProcessId, Long> lastCatchUpTick = new TreeMap<>();
+    /**
+     * Own multicasts of the current view sent but not yet put on the channels, and ABCAST ordinals assigned
+     * by this sequencer but not yet sent: staged so that one event (a burst of requests, a batch of frames)
+     * goes out as one {@code DataBatch} and one {@code OrderBatch} per peer instead of a packet per message.
+     * They are flushed before any other frame leaves (so per-peer FIFO order is what it would be without
+     * staging) and when the host drains effects at the end of the event.
+     */
+    private final List<Message> stagedData = new ArrayList<>();
+    private int stagedDataBytes;
+    private final List<MessageId> stagedOrder = new ArrayList<>();
+    private long stagedOrderFirst;
+    /** The view everything staged belongs to. */
+    private long stagedViewId;
 
     private long nowTick;
     private State state;
@@ -151,8 +171,12 @@ public final class Engine {
                 && pendingLeaves.isEmpty();
     }
 
-    /** Returns and clears the effects produced since the last call. */
+    /**
+     * Returns and clears the effects produced since the last call. The host calls it when it has finished
+     * handing this engine an event (or a burst of events): staged multicasts and ABCAST orders leave now.
+     */
     public List<Effect> drainEffects() {
+        flushStaged();
         List<Effect> out = new ArrayList<>(effects);
         effects.clear();
         return out;
@@ -162,6 +186,19 @@ public final class Engine {
 
     /** Asks for a multicast; returns the request id used in {@link Effect.Sent} or {@link Effect.Rejected}. */
     public long multicast(Kind kind, byte[] payload) {
+        return enqueue(kind, payload.clone());
+    }
+
+    /**
+     * As {@link #multicast}, but the engine keeps {@code payload} itself instead of a copy: the caller hands
+     * it over and must never change it afterwards. For hosts that already own a private copy (the runtime
+     * copies on the application's thread), which saves one copy of every payload sent.
+     */
+    public long multicastHandingOver(Kind kind, byte[] payload) {
+        return enqueue(kind, payload);
+    }
+
+    private long enqueue(Kind kind, byte[] payload) {
         long requestId = ++nextRequestId;
         if (isTerminated()) {
             effects.add(new Effect.Rejected(requestId, "process is " + state));
@@ -171,7 +208,7 @@ public final class Engine {
             effects.add(new Effect.Rejected(requestId, "pending request queue full"));
             return requestId;
         }
-        pending.addLast(new PendingRequest(requestId, kind, payload.clone()));
+        pending.addLast(new PendingRequest(requestId, kind, payload));
         drainPending();
         return requestId;
     }
@@ -308,6 +345,11 @@ public final class Engine {
     private void onCurrentViewFrame(ProcessId from, Frame f) {
         if (f instanceof Frame.Data d) {
             onData(d.message());
+        } else if (f instanceof Frame.DataBatch b) {
+            for (Message m : b.messages()) {
+                vs.receive(m);
+            }
+            deliverReady();
         } else if (f instanceof Frame.OrderBatch o) {
             if (from.equals(view.coordinator())) {
                 vs.addOrder(o.firstOrdinal(), o.ids());
@@ -343,6 +385,8 @@ public final class Engine {
     private static long viewIdOf(Frame f) {
         if (f instanceof Frame.Data d) {
             return d.message().viewId();
+        } else if (f instanceof Frame.DataBatch b) {
+            return b.viewId();
         } else if (f instanceof Frame.OrderBatch o) {
             return o.viewId();
         } else if (f instanceof Frame.Stability s) {
@@ -369,9 +413,12 @@ public final class Engine {
         if (f instanceof Frame.Stability || f instanceof Frame.Suspect) {
             return; // periodic and idempotent: the next one will do
         }
-        if (config.has(PlantedBug.DELIVER_IN_WRONG_VIEW) && f instanceof Frame.Data d && view != null) {
-            Message m = d.message();
-            effects.add(new Effect.Deliver(m.id(), view.id(), m.kind(), m.payload()));
+        if (config.has(PlantedBug.DELIVER_IN_WRONG_VIEW) && view != null
+                && (f instanceof Frame.Data || f instanceof Frame.DataBatch)) {
+            List<Message> ms = f instanceof Frame.Data d ? List.of(d.message()) : ((Frame.DataBatch) f).messages();
+            for (Message m : ms) {
+                effects.add(new Effect.Deliver(m.id(), view.id(), m.kind(), m.payload()));
+            }
             return;
         }
         Invariants.check(futureFrames.size() < config.futureFramesMax(), "future frame buffer overflow", self);
@@ -442,12 +489,12 @@ public final class Engine {
             PendingRequest r = pending.pollFirst();
             Message m = vs.newOwnMessage(new MessageId(self, ++nextMessageSeq), r.kind(), r.payload());
             effects.add(new Effect.Sent(r.requestId(), m.id(), view.id(), r.kind()));
-            Frame.Data data = new Frame.Data(m);
-            for (ProcessId member : view.members()) {
-                if (!member.equals(self)) {
-                    transmitReliable(member, data);
-                }
+            if (stagedDataBytes + m.payload().length > DATA_BATCH_BYTES_MAX) {
+                flushStaged();
             }
+            stageIn(view.id());
+            stagedData.add(m);
+            stagedDataBytes += m.payload().length;
             deliverReady();
         }
     }
@@ -462,12 +509,12 @@ public final class Engine {
         if (!newOrder.isEmpty()) {
             long first = vs.abcastDelivered - newOrder.size() + 1;
             Invariants.check(first >= firstOrdinal, "sequencer ordinals out of step", first);
-            Frame.OrderBatch batch = new Frame.OrderBatch(view.id(), first, newOrder);
-            for (ProcessId member : view.members()) {
-                if (!member.equals(self)) {
-                    transmitReliable(member, batch);
-                }
+            stageIn(view.id());
+            if (stagedOrder.isEmpty()) {
+                stagedOrderFirst = first;
             }
+            Invariants.check(stagedOrderFirst + stagedOrder.size() == first, "staged order has a gap", first);
+            stagedOrder.addAll(newOrder);
         }
         emitDeliveries(ready);
     }
@@ -845,16 +892,56 @@ public final class Engine {
     }
 
     private void transmitReliable(ProcessId to, Frame f) {
+        flushStaged();
         effects.add(new Effect.Transmit(channel(to).send(f)));
     }
 
     private void transmitUnreliable(ProcessId to, Frame f) {
+        flushStaged();
         ReliableChannel ch = channels.get(to);
         Packet p = ch != null ? ch.sendUnreliable(f) : new Packet(self, to, 0, 0, f);
         effects.add(new Effect.Transmit(p));
     }
 
+    private void stageIn(long viewId) {
+        if (stagedData.isEmpty() && stagedOrder.isEmpty()) {
+            stagedViewId = viewId;
+        }
+        Invariants.check(stagedViewId == viewId, "staged frames of two views", stagedViewId, viewId);
+    }
+
+    /** Puts staged multicasts and ABCAST order on every peer's channel: one frame of each per peer. */
+    private void flushStaged() {
+        if (stagedData.isEmpty() && stagedOrder.isEmpty()) {
+            return;
+        }
+        if (view != null && state != State.LEFT && state != State.EXCLUDED && stagedViewId == view.id()) {
+            Frame data = stagedData.isEmpty() ? null
+                    : stagedData.size() == 1 ? new Frame.Data(stagedData.get(0))
+                    : new Frame.DataBatch(view.id(), stagedData);
+            Frame order = stagedOrder.isEmpty() ? null : new Frame.OrderBatch(view.id(), stagedOrderFirst, stagedOrder);
+            for (ProcessId member : view.members()) {
+                if (!member.equals(self)) {
+                    ReliableChannel ch = channel(member);
+                    if (data != null) {
+                        effects.add(new Effect.Transmit(ch.send(data)));
+                    }
+                    if (order != null) {
+                        effects.add(new Effect.Transmit(ch.send(order)));
+                    }
+                }
+            }
+        }
+        // Otherwise the view ended first, which takes a flush in which this process reported everything it
+        // sent and ordered (its own messages and assigned ordinals are in its ViewState), so the staged
+        // frames are no longer needed.
+        stagedData.clear();
+        stagedDataBytes = 0;
+        stagedOrder.clear();
+    }
+
     private void tickChannels() {
+        flushStaged();
         for (ReliableChannel ch : channels.values()) {
             ch.onTick(nowTick, effects);
         }

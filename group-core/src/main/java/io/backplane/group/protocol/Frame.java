@@ -35,6 +35,21 @@ public sealed interface Frame {
     record Data(Message message) implements Frame {
     }
 
+    /**
+     * Consecutive multicasts of one sender in view {@code viewId}, sent as one frame: what a sender
+     * produced in one event (a burst of requests) costs one packet per peer instead of one per message.
+     */
+    record DataBatch(long viewId, List<Message> messages) implements Frame {
+        public DataBatch {
+            messages = List.copyOf(messages);
+            Invariants.check(!messages.isEmpty(), "an empty data batch");
+            for (Message m : messages) {
+                Invariants.check(m.viewId() == viewId && m.id().sender().equals(messages.get(0).id().sender()),
+                        "a data batch holds one sender's messages of one view", m);
+            }
+        }
+    }
+
     /** The sequencer's total order: ordinals {@code firstOrdinal, firstOrdinal+1, ...} of the view's ABCASTs. */
     record OrderBatch(long viewId, long firstOrdinal, List<MessageId> ids) implements Frame {
         public OrderBatch {

@@ -1,10 +1,7 @@
 package io.backplane.group.protocol;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Multicast state of one view (layer 6): messages received and not yet stable, the delivered vector,
@@ -19,11 +16,10 @@ final class ViewState {
     long abcastDelivered;
     long sentInView;
     /** Per sender rank: received messages by index in the view, until stable. */
-    private final List<TreeMap<Long, Message>> received;
+    private final IndexedLog<Message>[] received;
     private final long[] receivedUpTo;
-    private final Map<MessageId, Message> byId = new HashMap<>();
     /** ABCAST ordinal to message id; entries at or below {@code orderBase} are stable and dropped. */
-    private final TreeMap<Long, MessageId> order = new TreeMap<>();
+    private final IndexedLog<MessageId> order = new IndexedLog<>();
     private long orderBase;
     private final long[][] peerDelivered;
     private final long[] peerAbcastDelivered;
@@ -39,13 +35,19 @@ final class ViewState {
         this.n = view.size();
         this.delivered = new long[n];
         this.receivedUpTo = new long[n];
-        this.received = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            received.add(new TreeMap<>());
-        }
+        this.received = newLogs(n);
         this.peerDelivered = new long[n][n];
         this.peerAbcastDelivered = new long[n];
         this.stable = new long[n];
+    }
+
+    @SuppressWarnings("unchecked")
+    private static IndexedLog<Message>[] newLogs(int n) {
+        IndexedLog<Message>[] logs = new IndexedLog[n];
+        for (int i = 0; i < n; i++) {
+            logs[i] = new IndexedLog<>();
+        }
+        return logs;
     }
 
     boolean isSequencer() {
@@ -79,8 +81,7 @@ final class ViewState {
             return false;
         }
         Invariants.check(index == receivedUpTo[rank] + 1, "FIFO channel delivered a gap", m);
-        received.get(rank).put(index, m);
-        byId.put(m.id(), m);
+        received[rank].put(index, m);
         receivedUpTo[rank] = index;
         return true;
     }
@@ -91,7 +92,10 @@ final class ViewState {
             if (ordinal <= orderBase) {
                 continue;
             }
-            MessageId prev = order.putIfAbsent(ordinal, ids.get(i));
+            MessageId prev = order.get(ordinal);
+            if (prev == null) {
+                order.put(ordinal, ids.get(i));
+            }
             Invariants.check(prev == null || prev.equals(ids.get(i)), "sequencer reassigned an ordinal", ordinal);
         }
     }
@@ -125,7 +129,7 @@ final class ViewState {
                 if (finalCount != null && next > finalCount[r]) {
                     continue;
                 }
-                Message m = received.get(r).get(next);
+                Message m = received[r].get(next);
                 if (m == null || !causallyReady(m, r, ignoreCausality)) {
                     continue;
                 }
@@ -149,7 +153,7 @@ final class ViewState {
                 progress = true;
             }
         }
-        peerDelivered[selfRank] = delivered.clone();
+        System.arraycopy(delivered, 0, peerDelivered[selfRank], 0, n);
         peerAbcastDelivered[selfRank] = abcastDelivered;
         return out;
     }
@@ -173,34 +177,29 @@ final class ViewState {
                 min = Math.min(min, peerDelivered[r][s]);
             }
             stable[s] = min;
-            TreeMap<Long, Message> msgs = received.get(s);
-            while (!msgs.isEmpty() && msgs.firstKey() <= min) {
-                byId.remove(msgs.pollFirstEntry().getValue().id());
-            }
+            received[s].dropUpTo(min);
         }
         long abMin = Long.MAX_VALUE;
         for (int r = 0; r < n; r++) {
             abMin = Math.min(abMin, peerAbcastDelivered[r]);
         }
         orderBase = Math.max(orderBase, abMin);
-        while (!order.isEmpty() && order.firstKey() <= orderBase) {
-            order.pollFirstEntry();
-        }
+        order.dropUpTo(orderBase);
     }
 
     Frame.FlushOk flushOk(Ballot ballot, Ballot acceptedBallot, Proposal accepted) {
-        List<Message> held = new ArrayList<>(byId.size());
-        for (TreeMap<Long, Message> msgs : received) {
-            held.addAll(msgs.values());
+        int count = 0;
+        for (IndexedLog<Message> log : received) {
+            count += log.span();
         }
-        List<MessageId> ids = new ArrayList<>(order.size());
-        long expect = orderBase + 1;
-        for (Map.Entry<Long, MessageId> e : order.entrySet()) {
-            if (e.getKey() != expect) {
-                break;
-            }
-            ids.add(e.getValue());
-            expect++;
+        List<Message> held = new ArrayList<>(count);
+        for (IndexedLog<Message> log : received) {
+            log.addAllTo(held);
+        }
+        List<MessageId> ids = new ArrayList<>(order.span());
+        MessageId next;
+        for (long ordinal = orderBase + 1; (next = order.get(ordinal)) != null; ordinal++) {
+            ids.add(next);
         }
         return new Frame.FlushOk(view.id(), ballot, delivered.clone(), abcastDelivered, held, orderBase, ids,
                 acceptedBallot, accepted);
@@ -222,9 +221,8 @@ final class ViewState {
         for (Message m : p.messages()) {
             int rank = view.rankOf(m.id().sender());
             long index = m.vt()[rank];
-            if (index > delivered[rank] && !received.get(rank).containsKey(index)) {
-                received.get(rank).put(index, m);
-                byId.put(m.id(), m);
+            if (index > delivered[rank] && !received[rank].contains(index)) {
+                received[rank].put(index, m);
                 receivedUpTo[rank] = Math.max(receivedUpTo[rank], index);
             }
         }
@@ -239,7 +237,7 @@ final class ViewState {
                 order.put(ordinal, agreed.get(i));
             }
         }
-        order.tailMap(p.abcastBase() + agreed.size(), false).clear();
+        order.truncateAfter(p.abcastBase() + agreed.size());
         finalCount = p.finalCount();
         List<Message> out = deliverReady(false, new ArrayList<>());
         for (int r = 0; r < n; r++) {

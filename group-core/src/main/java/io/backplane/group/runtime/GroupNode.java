@@ -2,6 +2,7 @@ package io.backplane.group.runtime;
 
 import io.backplane.group.protocol.Effect;
 import io.backplane.group.protocol.Engine;
+import io.backplane.group.protocol.Frame;
 import io.backplane.group.protocol.FrameCodec;
 import io.backplane.group.protocol.Kind;
 import io.backplane.group.protocol.Packet;
@@ -10,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -25,12 +27,28 @@ import java.util.function.Consumer;
 public final class GroupNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupNode.class);
 
+    /** Frames, and separately requests, handed to the engine before its effects are carried out. */
+    private static final int BURST_MAX = 1024;
+
     private final RuntimeConfig config;
     private final Engine engine;
     private final TcpTransport transport;
     private final Consumer<Effect> listener;
-    private final BlockingQueue<byte[]> inbox;
+    private final BlockingQueue<Packet> inbox;
     private final BlockingQueue<Consumer<Engine>> requests;
+    /**
+     * Put in the inbox by {@link #submit} to wake the engine thread on a quiet group, so a request is
+     * handled at once instead of at the next frame or tick (up to a tick of latency). Never handed to the
+     * engine. Under load frames arrive all the time and wake the engine anyway; waking it for each request
+     * as well made its events smaller and cost throughput, hence {@link #QUIET_NANOS}.
+     */
+    private final Packet wakeUp;
+    /** The engine thread is woken for a request only if it has received nothing for this long. */
+    private static final long QUIET_NANOS = 1_000_000;
+    /** True while the engine thread waits on the inbox (set before its last look at the request queue). */
+    private volatile boolean idle;
+    /** When the engine thread last took packets from the inbox. */
+    private volatile long lastPacketsNanos;
     private volatile boolean running;
     private volatile View currentView;
     private Thread thread;
@@ -45,12 +63,9 @@ public final class GroupNode implements AutoCloseable {
                 new ArrayList<>(new java.util.TreeSet<>(config.addresses().keySet())));
         this.inbox = new ArrayBlockingQueue<>(config.inboxFramesMax());
         this.requests = new ArrayBlockingQueue<>(config.requestQueueMax());
+        this.wakeUp = new Packet(config.self(), config.self(), 0, 0, new Frame.AckOnly());
         this.transport = new TcpTransport(config.self().node(), config.addresses(), config.sendQueueBytesMax(),
-                config.frameBytesMax(), config.reconnectDelayMillisMax(), frame -> {
-                    if (!inbox.offer(frame)) {
-                        LOG.debug("inbox full, frame dropped"); // the sender's channel retransmits
-                    }
-                });
+                config.frameBytesMax(), config.reconnectDelayMillisMax(), this::onFrame);
     }
 
     public void start() throws IOException {
@@ -63,7 +78,7 @@ public final class GroupNode implements AutoCloseable {
     /** Asks for a multicast; the outcome arrives as {@link Effect.Sent} or {@link Effect.Rejected}. */
     public void multicast(Kind kind, byte[] payload) {
         byte[] copy = payload.clone();
-        submit(e -> e.multicast(kind, copy));
+        submit(e -> e.multicastHandingOver(kind, copy)); // this copy is private to the engine thread
     }
 
     public void leave() {
@@ -75,34 +90,55 @@ public final class GroupNode implements AutoCloseable {
         return currentView;
     }
 
+    /** Frames the transport dropped because a peer's send queue was full (the channels retransmit them). */
+    public long droppedFrames() {
+        return transport.droppedFrames();
+    }
+
     private void submit(Consumer<Engine> request) {
         if (!requests.offer(request)) {
             throw new IllegalStateException("request queue full (" + config.requestQueueMax() + ")");
+        }
+        if (idle && System.nanoTime() - lastPacketsNanos > QUIET_NANOS) {
+            inbox.offer(wakeUp); // if the inbox is full the engine thread is not asleep anyway
         }
     }
 
     private void run() {
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
         long nextTick = System.nanoTime() + tickNanos;
-        List<byte[]> frames = new ArrayList<>();
+        List<Packet> packets = new ArrayList<>();
         dispatch(); // the bootstrap view was installed by the constructor
         try {
             while (running && !engine.isTerminated()) {
                 long wait = nextTick - System.nanoTime();
-                byte[] first = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                Packet first;
+                if (wait > 0) {
+                    idle = true;
+                    // a request submitted before idle was set is seen here; one after it may send wakeUp
+                    first = requests.isEmpty() ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                    idle = false;
+                } else {
+                    first = inbox.poll();
+                }
+                // A burst of frames and requests is one engine event as far as effects go: dispatching once
+                // after it lets the engine send each peer one batch of data instead of a packet per message.
                 if (first != null) {
-                    frames.add(first);
-                    inbox.drainTo(frames, 1024);
-                    for (byte[] f : frames) {
-                        onFrame(f);
+                    lastPacketsNanos = System.nanoTime();
+                    packets.add(first);
+                    inbox.drainTo(packets, BURST_MAX);
+                    for (Packet p : packets) {
+                        if (p != wakeUp) {
+                            engine.onPacket(p);
+                        }
                     }
-                    frames.clear();
+                    packets.clear();
                 }
                 Consumer<Engine> r;
-                while ((r = requests.poll()) != null) {
+                for (int i = 0; i < BURST_MAX && (r = requests.poll()) != null; i++) {
                     r.accept(engine);
-                    dispatch();
                 }
+                dispatch();
                 while (System.nanoTime() - nextTick >= 0) {
                     engine.onTick();
                     dispatch();
@@ -114,22 +150,37 @@ public final class GroupNode implements AutoCloseable {
         }
     }
 
-    private void onFrame(byte[] bytes) {
+    /**
+     * On the transport thread: decodes a frame straight from the connection's read buffer (no copy of the
+     * frame into its own array) and queues the packet for the engine thread, which then only runs the
+     * protocol.
+     */
+    private void onFrame(ByteBuffer frame) {
         Packet p;
         try {
-            p = FrameCodec.decode(bytes);
+            p = FrameCodec.decode(frame);
         } catch (IllegalArgumentException e) {
             LOG.warn("dropping an undecodable frame: {}", e.getMessage());
             return;
         }
-        engine.onPacket(p);
-        dispatch();
+        if (!inbox.offer(p)) {
+            LOG.debug("inbox full, frame dropped"); // the sender's channel retransmits
+        }
     }
 
     private void dispatch() {
+        Frame lastFrame = null;
+        byte[] lastFrameBytes = null;
         for (Effect e : engine.drainEffects()) {
             if (e instanceof Effect.Transmit t) {
-                transport.send(t.packet().to().node(), FrameCodec.encode(t.packet()));
+                // the engine sends one frame object to every peer (a data batch, a stability report):
+                // encode it once and send it behind each peer's own header
+                Frame f = t.packet().frame();
+                if (f != lastFrame) {
+                    lastFrame = f;
+                    lastFrameBytes = FrameCodec.encodeFrame(f);
+                }
+                transport.send(t.packet().to().node(), FrameCodec.encodeHeader(t.packet()), lastFrameBytes);
             } else {
                 if (e instanceof Effect.InstallView iv) {
                     currentView = iv.view();

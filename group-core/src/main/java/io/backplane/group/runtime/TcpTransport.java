@@ -11,9 +11,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,6 +23,12 @@ import java.util.function.Consumer;
  * connection per peer for what it sends and accepts inbound connections for what it receives; a frame is
  * a 4-byte big-endian length followed by the encoded packet.
  *
+ * <p>Copies: frames are packed into one direct buffer per peer and written from it, and read into one
+ * direct buffer per connection and handed to the receiver as a view of that buffer, so the JDK's hidden
+ * copy through a temporary direct buffer (which heap buffers cost on every read and write) is gone.
+ * Writes are attempted as soon as frames are queued; {@code OP_WRITE} is asked for only while a socket's
+ * buffer is full, instead of being switched on and off (an {@code epoll_ctl}) around every batch.
+ *
  * <p>Limits: per peer, at most {@code sendQueueBytesMax} bytes wait to be written; beyond that new frames
  * are dropped and counted (the protocol's reliable channels retransmit, so a full buffer degrades to
  * loss rather than unbounded memory). Inbound frames above {@code frameBytesMax} close the connection.
@@ -34,14 +38,16 @@ public final class TcpTransport implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
     private static final long RECONNECT_DELAY_MILLIS_MIN = 50;
     private static final int READ_BUFFER_BYTES = 256 * 1024;
-    private static final int WRITE_BATCH_BYTES = 64 * 1024;
+    private static final int WRITE_BUFFER_BYTES = 256 * 1024;
+    // Socket buffer sizes are left to the kernel: on loopback its autotuning grows them to several MiB,
+    // and setting SO_SNDBUF/SO_RCVBUF explicitly would switch that off.
 
     private final int selfNode;
     private final Map<Integer, InetSocketAddress> addresses;
     private final long sendQueueBytesMax;
     private final int frameBytesMax;
     private final long reconnectDelayMillisMax;
-    private final Consumer<byte[]> receiver;
+    private final Consumer<ByteBuffer> receiver;
     private final Map<Integer, Peer> peers = new TreeMap<>();
     private final AtomicLong droppedFrames = new AtomicLong();
     private volatile boolean running;
@@ -52,11 +58,14 @@ public final class TcpTransport implements AutoCloseable {
     private static final class Peer {
         final int node;
         final InetSocketAddress address;
-        final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Outgoing> queue = new ConcurrentLinkedQueue<>();
         final AtomicLong queuedBytes = new AtomicLong();
         SocketChannel channel;
         boolean connected;
-        ByteBuffer writing;
+        /** Frames packed for writing (fill mode); direct, so the kernel copies straight out of it. */
+        final ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES);
+        /** A frame too big for {@code out}, being written on its own after {@code out} drained. */
+        ByteBuffer large;
         long nextConnectNanos;
         long backoffMillis = RECONNECT_DELAY_MILLIS_MIN;
 
@@ -66,8 +75,15 @@ public final class TcpTransport implements AutoCloseable {
         }
     }
 
+    /** One frame to send, in two parts written back to back (a per-peer header and a shared body). */
+    private record Outgoing(byte[] head, byte[] body) {
+        int length() {
+            return head.length + body.length;
+        }
+    }
+
     private static final class Inbound {
-        ByteBuffer buffer = ByteBuffer.allocate(READ_BUFFER_BYTES);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
     }
 
     /**
@@ -75,10 +91,12 @@ public final class TcpTransport implements AutoCloseable {
      * @param addresses         every node's address, by slot
      * @param sendQueueBytesMax bound on bytes waiting per peer
      * @param frameBytesMax     bound on one inbound frame
-     * @param receiver          called on the transport thread with each received frame; must not block
+     * @param receiver          called on the transport thread with each received frame, as a read-only buffer
+     *                          whose remaining bytes are the frame and which is valid only during the call
+     *                          (it is a view of the connection's read buffer); must not block
      */
     public TcpTransport(int selfNode, Map<Integer, InetSocketAddress> addresses, long sendQueueBytesMax,
-                        int frameBytesMax, long reconnectDelayMillisMax, Consumer<byte[]> receiver) {
+                        int frameBytesMax, long reconnectDelayMillisMax, Consumer<ByteBuffer> receiver) {
         this.selfNode = selfNode;
         this.addresses = Map.copyOf(addresses);
         this.sendQueueBytesMax = sendQueueBytesMax;
@@ -110,13 +128,22 @@ public final class TcpTransport implements AutoCloseable {
 
     /** Queues a frame for {@code node}; thread-safe; drops (and counts) when the peer's queue is full. */
     public void send(int node, byte[] frame) {
+        send(node, frame, new byte[0]);
+    }
+
+    /**
+     * Queues one frame made of {@code head} followed by {@code body}, so a body shared by several peers is
+     * neither copied nor encoded per peer; neither array may change afterwards.
+     */
+    public void send(int node, byte[] head, byte[] body) {
         Peer p = peers.get(node);
+        Outgoing frame = new Outgoing(head, body);
         if (p == null) {
             droppedFrames.incrementAndGet();
             return;
         }
-        if (p.queuedBytes.addAndGet(frame.length) > sendQueueBytesMax) {
-            p.queuedBytes.addAndGet(-frame.length);
+        if (p.queuedBytes.addAndGet(frame.length()) > sendQueueBytesMax) {
+            p.queuedBytes.addAndGet(-frame.length());
             droppedFrames.incrementAndGet();
             return;
         }
@@ -149,7 +176,7 @@ public final class TcpTransport implements AutoCloseable {
     }
 
     private void prepare(Peer p, long now) throws IOException {
-        boolean pending = p.writing != null || !p.queue.isEmpty();
+        boolean pending = p.out.position() > 0 || p.large != null || !p.queue.isEmpty();
         if (p.channel == null) {
             if (pending && now >= p.nextConnectNanos) {
                 p.channel = SocketChannel.open();
@@ -160,10 +187,17 @@ public final class TcpTransport implements AutoCloseable {
             }
             return;
         }
-        if (p.connected) {
+        if (p.connected && pending) {
             SelectionKey key = p.channel.keyFor(selector);
-            if (key != null && key.isValid()) {
-                key.interestOps(pending ? SelectionKey.OP_WRITE : 0);
+            if (key != null && key.isValid() && (key.interestOps() & SelectionKey.OP_WRITE) == 0) {
+                try {
+                    boolean drained = write(p);
+                    if (!drained) {
+                        key.interestOps(SelectionKey.OP_WRITE); // socket buffer full: wait until it drains
+                    }
+                } catch (IOException e) {
+                    disconnect(p, e);
+                }
             }
         }
     }
@@ -183,7 +217,9 @@ public final class TcpTransport implements AutoCloseable {
                 p.backoffMillis = RECONNECT_DELAY_MILLIS_MIN;
                 key.interestOps(SelectionKey.OP_WRITE);
             } else if (att instanceof Peer p && key.isWritable()) {
-                write(p);
+                if (write(p)) {
+                    key.interestOps(0); // drained: the loop writes new frames directly again
+                }
             } else if (att instanceof Inbound in && key.isReadable()) {
                 read((SocketChannel) key.channel(), in, key);
             }
@@ -196,43 +232,44 @@ public final class TcpTransport implements AutoCloseable {
         }
     }
 
-    private void write(Peer p) throws IOException {
+    /**
+     * Writes queued frames until none is left (returns true) or the socket buffer is full (false). Frames
+     * are packed into the peer's direct buffer, so one syscall carries many of them.
+     */
+    private boolean write(Peer p) throws IOException {
         while (true) {
-            if (p.writing == null) {
-                p.writing = coalesce(p);
-                if (p.writing == null) {
-                    return;
+            if (p.large != null) {
+                p.channel.write(p.large);
+                if (p.large.hasRemaining()) {
+                    return false;
                 }
+                p.large = null;
             }
-            p.channel.write(p.writing);
-            if (p.writing.hasRemaining()) {
-                return; // socket buffer full: OP_WRITE stays on
+            Outgoing next;
+            while ((next = p.queue.peek()) != null && p.out.remaining() >= 4 + next.length()) {
+                p.queue.poll();
+                p.queuedBytes.addAndGet(-next.length());
+                p.out.putInt(next.length()).put(next.head()).put(next.body());
             }
-            p.writing = null;
+            if (p.out.position() == 0) {
+                if (next == null) {
+                    return true;
+                }
+                // a frame bigger than the whole buffer (a view change's final set): write it on its own
+                p.queue.poll();
+                p.queuedBytes.addAndGet(-next.length());
+                p.large = ByteBuffer.allocate(4 + next.length()).putInt(next.length()).put(next.head())
+                        .put(next.body()).flip();
+                continue;
+            }
+            p.out.flip();
+            p.channel.write(p.out);
+            boolean full = p.out.hasRemaining();
+            p.out.compact();
+            if (full) {
+                return false;
+            }
         }
-    }
-
-    /** Packs queued frames into one buffer of up to {@code WRITE_BATCH_BYTES}: one syscall, many frames. */
-    private static ByteBuffer coalesce(Peer p) {
-        byte[] first = p.queue.poll();
-        if (first == null) {
-            return null;
-        }
-        List<byte[]> batch = new ArrayList<>();
-        batch.add(first);
-        int bytes = 4 + first.length;
-        byte[] next;
-        while (bytes < WRITE_BATCH_BYTES && (next = p.queue.peek()) != null
-                && bytes + 4 + next.length <= Math.max(WRITE_BATCH_BYTES, 4 + first.length)) {
-            batch.add(p.queue.poll());
-            bytes += 4 + next.length;
-        }
-        ByteBuffer buf = ByteBuffer.allocate(bytes);
-        for (byte[] f : batch) {
-            p.queuedBytes.addAndGet(-f.length);
-            buf.putInt(f.length).put(f);
-        }
-        return buf.flip();
     }
 
     private void read(SocketChannel ch, Inbound in, SelectionKey key) throws IOException {
@@ -259,9 +296,9 @@ public final class TcpTransport implements AutoCloseable {
                 }
                 break;
             }
-            in.buffer.getInt();
-            byte[] frame = new byte[length];
-            in.buffer.get(frame);
+            int start = in.buffer.position() + 4;
+            ByteBuffer frame = in.buffer.slice(start, length).asReadOnlyBuffer();
+            in.buffer.position(start + length);
             receiver.accept(frame);
         }
         in.buffer.compact();
@@ -276,7 +313,8 @@ public final class TcpTransport implements AutoCloseable {
         }
         p.channel = null;
         p.connected = false;
-        p.writing = null; // a half-written frame is lost; the receiver never saw its tail
+        p.out.clear(); // a half-written frame is lost; the receiver never saw its tail
+        p.large = null;
         p.nextConnectNanos = System.nanoTime() + p.backoffMillis * 1_000_000L;
         p.backoffMillis = Math.min(reconnectDelayMillisMax, p.backoffMillis * 2);
     }

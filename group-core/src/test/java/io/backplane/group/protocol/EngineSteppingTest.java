@@ -27,6 +27,45 @@ class EngineSteppingTest {
     }
 
     @Test
+    void multicastsOfOneEventLeaveAsOneBatchPerPeerAndAreDeliveredInOrder() {
+        LocalCluster c = new LocalCluster(3, config);
+        for (int i = 0; i < 5; i++) {
+            c.e(0).multicast(Kind.ABCAST, b("a" + i)); // the sequencer: it also orders them in one batch
+        }
+        List<Effect> out = c.e(0).drainEffects();
+        List<Frame> frames = out.stream().filter(e -> e instanceof Effect.Transmit)
+                .map(e -> ((Effect.Transmit) e).packet().frame()).toList();
+        assertThat(frames).filteredOn(f -> f instanceof Frame.DataBatch).hasSize(2)
+                .allSatisfy(f -> assertThat(((Frame.DataBatch) f).messages()).hasSize(5));
+        assertThat(frames).filteredOn(f -> f instanceof Frame.OrderBatch).hasSize(2)
+                .allSatisfy(f -> assertThat(((Frame.OrderBatch) f).ids()).hasSize(5));
+        assertThat(frames).noneMatch(f -> f instanceof Frame.Data);
+        for (Effect e : out) {
+            if (e instanceof Effect.Transmit t) {
+                c.engines.get(t.packet().to().node()).onPacket(t.packet());
+            }
+        }
+        c.collect(c.e(1));
+        c.collect(c.e(2));
+        c.run(3);
+        for (int n = 1; n < 3; n++) {
+            assertThat(c.deliveries(n)).containsExactly("a0", "a1", "a2", "a3", "a4");
+        }
+    }
+
+    @Test
+    void stagedMulticastsLeaveBeforeAnyLaterFrameToTheSamePeer() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.e(1).multicast(Kind.CBCAST, b("first"));
+        c.e(1).leave(); // a reliable LeaveRequest to the coordinator, in the same event as the multicast
+        List<Packet> toCoordinator = c.e(1).drainEffects().stream().filter(e -> e instanceof Effect.Transmit)
+                .map(e -> ((Effect.Transmit) e).packet()).filter(p -> p.to().node() == 0).toList();
+        assertThat(toCoordinator).extracting(p -> p.frame().getClass().getSimpleName())
+                .containsExactly("Data", "LeaveRequest");
+        assertThat(toCoordinator.get(0).seq()).isLessThan(toCoordinator.get(1).seq());
+    }
+
+    @Test
     void abcastsFromSeveralSendersAreDeliveredInOneOrderEverywhere() {
         LocalCluster c = new LocalCluster(3, config);
         for (int round = 0; round < 5; round++) {

@@ -27,6 +27,16 @@ class FrameCodecTest {
         assertThat(FrameCodec.encode(back)).isEqualTo(once);
     }
 
+    @Property(tries = 200)
+    void aPacketIsItsHeaderFollowedByItsFrame(@ForAll("packets") Packet p) {
+        byte[] head = FrameCodec.encodeHeader(p);
+        byte[] frame = FrameCodec.encodeFrame(p.frame());
+        assertThat(head).hasSize(FrameCodec.HEADER_BYTES);
+        byte[] joined = java.util.Arrays.copyOf(head, head.length + frame.length);
+        System.arraycopy(frame, 0, joined, head.length, frame.length);
+        assertThat(joined).isEqualTo(FrameCodec.encode(p));
+    }
+
     @Test
     void anUnknownVersionIsRejected() {
         byte[] bytes = FrameCodec.encode(new Packet(pid(1), pid(2), 0, 0, new Frame.AckOnly()));
@@ -73,6 +83,9 @@ class FrameCodecTest {
                 longs.map(Frame.LeaveRequest::new),
                 longs.map(Frame.NotMember::new),
                 messages.map(Frame.Data::new),
+                Combinators.combine(pids, longs.list().ofMinSize(1).ofMaxSize(4)).as((sender, seqs) ->
+                        new Frame.DataBatch(5, seqs.stream().map(seq -> new Message(new MessageId(sender, seq), 5,
+                                Kind.ABCAST, new long[] {1, seq, 2}, new byte[] {(byte) (long) seq})).toList())),
                 Combinators.combine(longs, longs, ids).as(Frame.OrderBatch::new),
                 Combinators.combine(longs, vts, longs).as(Frame.Stability::new),
                 Combinators.combine(longs, pids.list().ofMaxSize(3)).as(Frame.Suspect::new),
