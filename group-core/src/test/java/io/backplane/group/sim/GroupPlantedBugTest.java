@@ -13,7 +13,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * breaks, within a bounded number of seeds.
  */
 class GroupPlantedBugTest {
-    private static final int SEEDS_MAX = 40;
+    /**
+     * LAN_CHANGE_ONLY_OWN_GROUPS needs a LAN view change to hit a process that is outside a group
+     * while a message of that group is in flight: first caught at seed 16 before the engine batched
+     * frames per event, at seed 148 after (the schedules changed). The others are caught at seed 1.
+     */
+    private static final int SEEDS_MAX = 300;
 
     @ParameterizedTest(name = "{0} is caught as {1}")
     @CsvSource({
