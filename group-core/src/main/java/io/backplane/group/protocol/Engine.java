@@ -75,6 +75,8 @@ public final class Engine {
     private long deliveredSinceStability;
     private long nextRequestId;
     private long nextToken;
+    /** Epoch of the last reliable channel created; each new channel takes the next (see ReliableChannel). */
+    private long lastChannelEpoch;
     private boolean available = true;
     private boolean leaveRequested;
 
@@ -230,8 +232,8 @@ public final class Engine {
                 return; // no ack: the sender retransmits until we are in a view that includes it
             }
             ReliableChannel ch = channel(p.from());
-            ch.onAck(p.ack());
-            for (Frame f : ch.onReceive(p.seq(), p.frame())) {
+            ch.onAck(p.ack(), p.ackEpoch());
+            for (Frame f : ch.onReceive(p.seq(), p.epoch(), p.frame())) {
                 if (isTerminated()) {
                     return;
                 }
@@ -240,7 +242,7 @@ public final class Engine {
         } else {
             ReliableChannel ch = channels.get(p.from());
             if (ch != null) {
-                ch.onAck(p.ack());
+                ch.onAck(p.ack(), p.ackEpoch());
             }
             onFrame(p.from(), p.frame());
         }
@@ -841,7 +843,7 @@ public final class Engine {
     }
 
     private ReliableChannel channel(ProcessId peer) {
-        return channels.computeIfAbsent(peer, p -> new ReliableChannel(self, p, config, nowTick));
+        return channels.computeIfAbsent(peer, p -> new ReliableChannel(self, p, config, nowTick, ++lastChannelEpoch));
     }
 
     private void transmitReliable(ProcessId to, Frame f) {

@@ -15,7 +15,7 @@ import java.util.List;
  * operating error, not a programmer error). Layout documented in docs/WIRE.md.
  */
 public final class FrameCodec {
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
     /** Bound on any list or byte array length read from the wire, so a corrupt length cannot exhaust memory. */
     public static final int LENGTH_MAX = 16 * 1024 * 1024;
 
@@ -30,6 +30,8 @@ public final class FrameCodec {
             writePid(out, p.to());
             out.writeLong(p.seq());
             out.writeLong(p.ack());
+            out.writeLong(p.epoch());
+            out.writeLong(p.ackEpoch());
             writeFrame(out, p.frame());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -47,11 +49,13 @@ public final class FrameCodec {
             ProcessId to = readPid(in);
             long seq = in.readLong();
             long ack = in.readLong();
+            long epoch = in.readLong();
+            long ackEpoch = in.readLong();
             Frame frame = readFrame(in);
             if (in.available() != 0) {
                 throw new IllegalArgumentException("trailing bytes after frame");
             }
-            return new Packet(from, to, seq, ack, frame);
+            return new Packet(from, to, seq, ack, frame, epoch, ackEpoch);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated packet", e);
         }

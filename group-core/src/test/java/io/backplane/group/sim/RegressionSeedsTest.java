@@ -55,4 +55,14 @@ class RegressionSeedsTest {
     void seed7423_aJoinerKeepsNoChannelStateSoBeingAddedDroppedAndReaddedCannotDesynchroniseChannels() {
         passes(7423);
     }
+
+    @Test
+    void stressSeed101044_aDelayedFrameOfAnEarlierChannelToAReaddedPeerIsNotTakenForTheNewChannelsFrame() {
+        stressPasses(101044);
+    }
+
+    private static void stressPasses(long seed) {
+        SimResult r = Simulation.run(SimScenario.fromSeed(seed, SimScenario.Profile.STRESS), Simulation.Mode.BOTH);
+        assertThat(r.violations()).as(r.scenario().describe()).isEmpty();
+    }
 }
