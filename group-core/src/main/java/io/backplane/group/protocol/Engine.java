@@ -85,6 +85,12 @@ public final class Engine {
     /** Survivors that did not answer a view-change phase in time, with the tick the suspicion lapses. */
     private final Map<ProcessId, Long> flushSuspectsUntil = new TreeMap<>();
     private final SortedSet<ProcessId> pendingJoins = new TreeSet<>();
+    /** Highest view id heard of (heartbeats, commits): a joiner never installs a view older than it. */
+    private long highestViewIdSeen;
+    /** First tick a heartbeat showed a view more than one ahead of ours (one we cannot reach), or -1. */
+    private long unreachableViewSeenTick = -1;
+    /** Members heard heartbeating a view older than ours, with the first tick of that run of heartbeats. */
+    private final Map<ProcessId, Long> laggingSinceTick = new TreeMap<>();
     private final SortedSet<ProcessId> pendingLeaves = new TreeSet<>();
 
     // Member side of the view change (Paxos acceptor).
@@ -278,6 +284,10 @@ public final class Engine {
             sendLeaveRequest();
         }
         updateSuspicions();
+        if (unreachableViewSeenTick >= 0 && nowTick - unreachableViewSeenTick > config.flushTimeoutTicks()) {
+            exclude(highestViewIdSeen, "view " + highestViewIdSeen + " is out of reach from " + view);
+            return;
+        }
         coordinatorTick();
         tickChannels();
     }
@@ -388,6 +398,10 @@ public final class Engine {
     }
 
     private void onHeartbeat(ProcessId from, Frame.Heartbeat h) {
+        highestViewIdSeen = Math.max(highestViewIdSeen, h.viewId());
+        if (view != null && state != State.JOINING && view.contains(from)) {
+            noteViewDistance(from, h.viewId());
+        }
         if (view != null && h.viewId() == view.id() && h.promisedRound() > 0 && view.contains(from)) {
             // A member is frozen by a ballot nobody is driving any more (its proposer stepped down when an
             // older member reappeared): the acting coordinator must finish a view change to release it.
@@ -409,6 +423,23 @@ public final class Engine {
             transmitUnreliable(from, new Frame.Commit(lastCommit));
         } else if (!view.contains(from)) {
             transmitUnreliable(from, new Frame.NotMember(view.id()));
+        }
+    }
+
+    /**
+     * Catch-up reaches only one view back (a process keeps only its last commit). A member heartbeating an
+     * older view that catch-up did not bring forward is suspected after a flush timeout, so it cannot hold
+     * the group (flow control, flushes) forever; a member that hears of a view two or more ahead of its own
+     * cannot reach it and, after the same grace period, excludes itself and rejoins as a new incarnation.
+     */
+    private void noteViewDistance(ProcessId from, long theirViewId) {
+        if (theirViewId != 0 && theirViewId < view.id()) {
+            laggingSinceTick.putIfAbsent(from, nowTick);
+        } else {
+            laggingSinceTick.remove(from);
+        }
+        if (theirViewId > view.id() + 1 && unreachableViewSeenTick < 0) {
+            unreachableViewSeenTick = nowTick;
         }
     }
 
@@ -528,6 +559,11 @@ public final class Engine {
         for (Map.Entry<ProcessId, ReliableChannel> e : channels.entrySet()) {
             if (e.getValue().overloaded() && view.contains(e.getKey())) {
                 suspects.add(e.getKey()); // overflow policy: a peer that cannot keep up is treated as failed
+            }
+        }
+        for (Map.Entry<ProcessId, Long> e : laggingSinceTick.entrySet()) {
+            if (nowTick - e.getValue() > config.flushTimeoutTicks() && view.contains(e.getKey())) {
+                suspects.add(e.getKey()); // stuck in a view it cannot leave: see noteViewDistance
             }
         }
         reportedSuspectsUntil.values().removeIf(until -> until < nowTick);
@@ -741,9 +777,12 @@ public final class Engine {
             return;
         }
         if (state == State.JOINING) {
-            if (p.isJoiner(self)) {
+            // A commit that names us may be stale: that view may have ended, even dropped us, before this
+            // copy arrived. Installing it would leave us in a view nobody can bring us forward from.
+            if (p.isJoiner(self) && p.next().id() >= highestViewIdSeen) {
                 install(p.next(), p);
             }
+            highestViewIdSeen = Math.max(highestViewIdSeen, p.next().id());
             return;
         }
         if (p.prevViewId() != view.id()) {
@@ -790,6 +829,9 @@ public final class Engine {
         proposer.abandon("view installed", nowTick);
         flushSuspectsUntil.clear();
         frozenMemberSeenTick = -1;
+        unreachableViewSeenTick = -1;
+        highestViewIdSeen = Math.max(highestViewIdSeen, next.id());
+        laggingSinceTick.keySet().retainAll(next.members());
         reportedSuspectsUntil.clear();
         pendingJoins.removeIf(j -> next.members().stream()
                 .anyMatch(m -> m.node() == j.node() && m.incarnation() >= j.incarnation()));

@@ -61,6 +61,11 @@ class RegressionSeedsTest {
         stressPasses(101044);
     }
 
+    @Test
+    void seed504047_aJoinerIgnoresACommitForAViewThatAlreadyEndedAndAMemberStuckBehindIsRemoved() {
+        passes(504047);
+    }
+
     private static void stressPasses(long seed) {
         SimResult r = Simulation.run(SimScenario.fromSeed(seed, SimScenario.Profile.STRESS), Simulation.Mode.BOTH);
         assertThat(r.violations()).as(r.scenario().describe()).isEmpty();
