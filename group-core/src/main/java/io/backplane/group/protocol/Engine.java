@@ -91,6 +91,8 @@ public final class Engine {
     private long unreachableViewSeenTick = -1;
     /** Members heard heartbeating a view older than ours, with the first tick of that run of heartbeats. */
     private final Map<ProcessId, Long> laggingSinceTick = new TreeMap<>();
+    /** First tick of the current run of being unavailable or frozen by a flush, or -1. */
+    private long stuckSinceTick = -1;
     private final SortedSet<ProcessId> pendingLeaves = new TreeSet<>();
 
     // Member side of the view change (Paxos acceptor).
@@ -217,8 +219,9 @@ public final class Engine {
         if (isTerminated()) {
             return;
         }
+        boolean toAnyIncarnation = p.to().node() == self.node() && p.to().incarnation() == ProcessId.ANY_INCARNATION;
         boolean toMe = p.to().equals(self)
-                || (p.frame() instanceof Frame.JoinRequest && p.to().node() == self.node());
+                || (toAnyIncarnation && (p.frame() instanceof Frame.JoinRequest || p.frame() instanceof Frame.Heartbeat));
         if (!toMe) {
             return; // addressed to an earlier incarnation of this node: fail-stop says ignore it
         }
@@ -277,6 +280,7 @@ public final class Engine {
                 }
             }
         }
+        probeIfStuck();
         if (nowTick % config.stabilityIntervalTicks() == 0) {
             broadcastStability();
         }
@@ -440,6 +444,31 @@ public final class Engine {
         }
         if (theirViewId > view.id() + 1 && unreachableViewSeenTick < 0) {
             unreachableViewSeenTick = nowTick;
+        }
+    }
+
+    /**
+     * Heartbeats reach only the incarnations of our own view. If every one of them has since restarted (or
+     * been replaced) while we missed the commits, nobody would ever tell us: their new incarnations drop
+     * packets for the old ones. So a member that stays unavailable or frozen by a flush for a long while
+     * heartbeats every node slot as "any incarnation"; whoever holds the group answers with the commit we
+     * missed or NotMember, as for any heartbeat from behind.
+     */
+    private void probeIfStuck() {
+        if (available && state == State.MEMBER) {
+            stuckSinceTick = -1;
+            return;
+        }
+        if (stuckSinceTick < 0) {
+            stuckSinceTick = nowTick;
+        }
+        if (nowTick - stuckSinceTick > 2L * config.suspectTimeoutTicksMax() && nowTick % config.joinRetryTicks() == 0) {
+            for (int node : seedNodes) {
+                if (node != self.node()) {
+                    transmitUnreliable(new ProcessId(node, ProcessId.ANY_INCARNATION),
+                            new Frame.Heartbeat(view.id(), state == State.FLUSHING ? promised.round() : 0));
+                }
+            }
         }
     }
 

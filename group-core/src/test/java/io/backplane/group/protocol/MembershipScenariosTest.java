@@ -71,6 +71,41 @@ class MembershipScenariosTest {
                 .as("J does not sit in the dead view v2: " + j.state() + " " + j.view()).isTrue();
     }
 
+    /**
+     * A member cut off from everyone misses the view changes that drop it; meanwhile every other member
+     * restarts as a new incarnation. When the cut heals, its heartbeats go to incarnations that no longer
+     * exist: it must still find out that it was excluded (and rejoin) rather than sit unavailable forever.
+     */
+    @Test
+    void aMemberWhoseWholeOldViewRestartedLearnsItWasExcluded() {
+        LocalCluster c = new LocalCluster(5, config);
+        for (int n = 0; n < 4; n++) {
+            c.cut(n, 4);
+        }
+        ProcessId isolated = c.e(4).self();
+        runUntil(c, () -> !c.e(0).view().contains(isolated));
+        for (int n = 0; n < 4; n++) {
+            ProcessId old = c.e(n).self();
+            c.crash(n);
+            int other = (n + 1) % 4;
+            runUntil(c, () -> !c.e(other).view().contains(old));
+            Engine fresh = new Engine(new ProcessId(n, 2), config, null, c.nodes);
+            c.add(fresh);
+            runUntil(c, () -> c.e(other).view().contains(fresh.self()) && fresh.state() == Engine.State.MEMBER);
+        }
+        c.heal();
+        c.run(20 * config.suspectTimeoutTicksMax());
+        assertThat(c.e(4).state()).as(isolated + " in " + c.e(4).view() + ": " + c.e(4).stateReason())
+                .isEqualTo(Engine.State.EXCLUDED);
+    }
+
+    private static void runUntil(LocalCluster c, java.util.function.BooleanSupplier done) {
+        for (int t = 0; t < 20_000 && !done.getAsBoolean(); t++) {
+            c.step();
+        }
+        assertThat(done.getAsBoolean()).as("condition reached within 20000 ticks").isTrue();
+    }
+
     /** Nodes 0..n-1 agree on one view and have nothing left to send. */
     static void assertGroupConverged(LocalCluster c, int n) {
         View first = c.e(0).view();

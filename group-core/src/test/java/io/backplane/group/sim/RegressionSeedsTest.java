@@ -66,6 +66,11 @@ class RegressionSeedsTest {
         passes(504047);
     }
 
+    @Test
+    void stressSeed310862_aMemberWhoseOldViewAllRestartedProbesEveryNodeAndLearnsItWasExcluded() {
+        stressPasses(310862);
+    }
+
     private static void stressPasses(long seed) {
         SimResult r = Simulation.run(SimScenario.fromSeed(seed, SimScenario.Profile.STRESS), Simulation.Mode.BOTH);
         assertThat(r.violations()).as(r.scenario().describe()).isEmpty();
