@@ -85,6 +85,8 @@ public final class Engine {
     /** Survivors that did not answer a view-change phase in time, with the tick the suspicion lapses. */
     private final Map<ProcessId, Long> flushSuspectsUntil = new TreeMap<>();
     private final SortedSet<ProcessId> pendingJoins = new TreeSet<>();
+    /** When each pending joiner last asked; one that stops asking (it died) is forgotten. */
+    private final Map<ProcessId, Long> joinRequestTick = new TreeMap<>();
     /** Highest view id heard of (heartbeats, commits): a joiner never installs a view older than it. */
     private long highestViewIdSeen;
     /** First tick a heartbeat showed a view more than one ahead of ours (one we cannot reach), or -1. */
@@ -491,6 +493,9 @@ public final class Engine {
         if (pendingJoins.stream().noneMatch(j -> j.node() == from.node())) {
             pendingJoins.add(from);
         }
+        if (pendingJoins.contains(from)) {
+            joinRequestTick.put(from, nowTick);
+        }
     }
 
     // ---------------------------------------------------------------- multicast
@@ -642,6 +647,10 @@ public final class Engine {
             pendingLeaves.clear();
             return;
         }
+        // A joiner repeats its request every joinRetryTicks; one that stopped has probably died, and
+        // admitting it would hand a veto over the next view to a process that will never answer.
+        pendingJoins.removeIf(j -> nowTick - joinRequestTick.getOrDefault(j, nowTick) > 2L * config.joinRetryTicks());
+        joinRequestTick.keySet().retainAll(pendingJoins);
         if (proposer.isActive()) {
             if (proposer.timedOut(nowTick, config.flushTimeoutTicks())) {
                 for (ProcessId s : proposer.silentSurvivors()) {
@@ -697,10 +706,21 @@ public final class Engine {
             }
         }
         // Admit fewer joiners than the members kept, so the new view's majority never depends on
-        // processes that might die before they install it; the rest join in the next view change.
+        // processes that might die before they install it; the rest join in the next view change. A
+        // leave that would keep fewer than two members while joiners wait is put off to a later view
+        // change (the leaver asks again), else one old member plus one joiner would make a view in which
+        // a joiner that never arrives holds a veto. Only a group already down to one member must trust a
+        // joiner: it has no other way to grow.
         int staying = alive.size() - leavers.size();
+        if (!pendingJoins.isEmpty() && staying < 2 && alive.size() >= 2) {
+            while (staying < 2 && !leavers.isEmpty()) {
+                leavers.remove(leavers.size() - 1);
+                staying++;
+            }
+        }
+        int joinersMax = staying >= 2 ? staying - 1 : (alive.size() == 1 ? 1 : 0);
         List<ProcessId> joiners = new ArrayList<>(pendingJoins);
-        joiners = joiners.subList(0, Math.min(joiners.size(), Math.max(1, staying - 1)));
+        joiners = joiners.subList(0, Math.min(joiners.size(), joinersMax));
         proposer.begin(new Ballot(++highestRoundSeen, self), alive, joiners, leavers, nowTick, why);
         Frame.FlushStart start = new Frame.FlushStart(view.id(), proposer.ballot());
         for (ProcessId s : proposer.survivors()) {

@@ -99,6 +99,35 @@ class MembershipScenariosTest {
                 .isEqualTo(Engine.State.EXCLUDED);
     }
 
+    /**
+     * p2 crashes, p1 asks to leave and a joiner asks once, then dies. The view change must not produce
+     * {p0, joiner}: a two-member view in which the dead joiner holds a veto over every later change.
+     */
+    @Test
+    void aLeaveAndADeadJoinerDoNotLeaveTheGroupHostageToTheJoiner() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.run(10);
+        Engine joiner = new Engine(new ProcessId(3, 1), config, null, c.nodes);
+        c.add(joiner);
+        c.crash(2);
+        c.e(1).leave();
+        c.collect(c.e(1));
+        c.step();
+        c.step();
+        c.crash(3); // its JoinRequest is on the wire; it never asks again
+        c.run(4000);
+        for (int k = 0; k < 20; k++) {
+            c.e(0).multicast(Kind.CBCAST, ("y" + k).getBytes(StandardCharsets.UTF_8));
+            c.collect(c.e(0));
+        }
+        c.run(1000);
+        Engine e0 = c.e(0);
+        assertThat(e0.view().contains(joiner.self())).as("view " + e0.view()).isFalse();
+        assertThat(e0.state()).isEqualTo(Engine.State.MEMBER);
+        assertThat(e0.pendingRequests()).as("multicasts blocked in " + e0.view()).isZero();
+        assertThat(c.deliveries(0)).contains("y19");
+    }
+
     private static void runUntil(LocalCluster c, java.util.function.BooleanSupplier done) {
         for (int t = 0; t < 20_000 && !done.getAsBoolean(); t++) {
             c.step();

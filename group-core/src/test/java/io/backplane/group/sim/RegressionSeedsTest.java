@@ -71,6 +71,11 @@ class RegressionSeedsTest {
         stressPasses(310862);
     }
 
+    @Test
+    void stressSeed309885_aLeaveDoesNotLeaveOneOldMemberWithAJoinerThatDiedLongAgo() {
+        stressPasses(309885);
+    }
+
     private static void stressPasses(long seed) {
         SimResult r = Simulation.run(SimScenario.fromSeed(seed, SimScenario.Profile.STRESS), Simulation.Mode.BOTH);
         assertThat(r.violations()).as(r.scenario().describe()).isEmpty();
