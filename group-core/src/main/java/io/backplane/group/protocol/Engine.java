@@ -813,6 +813,7 @@ public final class Engine {
             flushingSinceTick = nowTick;
         }
         state(State.FLUSHING, "accepted " + p.ballot());
+        effects.add(new Effect.Accepted(view.id(), p.proposal().next()));
         Frame.Accept a = new Frame.Accept(view.id(), p.ballot());
         if (from.equals(self)) {
             onAccept(self, a);

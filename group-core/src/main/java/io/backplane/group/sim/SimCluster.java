@@ -119,6 +119,8 @@ public final class SimCluster {
                         new String(d.payload(), java.nio.charset.StandardCharsets.UTF_8)));
             } else if (effect instanceof Effect.InstallView iv) {
                 trace.add(new TraceEvent(tick, TraceEvent.Type.INSTALL, p, iv.view(), null, 0, null, ""));
+            } else if (effect instanceof Effect.Accepted a) {
+                trace.add(new TraceEvent(tick, TraceEvent.Type.ACCEPT, p, a.next(), null, a.viewId(), null, ""));
             }
         }
     }

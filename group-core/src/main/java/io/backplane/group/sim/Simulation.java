@@ -184,6 +184,8 @@ public final class Simulation {
             } else if (effect instanceof Effect.Excluded x) {
                 record(TraceEvent.of(tick, TraceEvent.Type.EXCLUDED, p, "by v" + x.viewId() + ": " + e.stateReason()));
                 takeDown(p.node(), 1 + random.nextInt(RESTART_DELAY_TICKS_MAX));
+            } else if (effect instanceof Effect.Accepted a) {
+                record(new TraceEvent(tick, TraceEvent.Type.ACCEPT, p, a.next(), null, a.viewId(), null, ""));
             } else if (effect instanceof Effect.Left l) {
                 record(new TraceEvent(tick, TraceEvent.Type.LEFT, p, null, null, l.viewId(), null, ""));
                 takeDown(p.node(), 1 + random.nextInt(RESTART_DELAY_TICKS_MAX));

@@ -76,6 +76,11 @@ class RegressionSeedsTest {
         stressPasses(309885);
     }
 
+    @Test
+    void stressSeed212281_theCheckerCountsAcceptsNotMembersKeptSoACorrectReproposalIsNotAFalseAlarm() {
+        stressPasses(212281);
+    }
+
     private static void stressPasses(long seed) {
         SimResult r = Simulation.run(SimScenario.fromSeed(seed, SimScenario.Profile.STRESS), Simulation.Mode.BOTH);
         assertThat(r.violations()).as(r.scenario().describe()).isEmpty();
