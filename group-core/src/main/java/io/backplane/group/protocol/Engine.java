@@ -899,6 +899,13 @@ public final class Engine {
         effects.add(new Effect.InstallView(next));
         setAvailable(true, "");
         checkStabilizeWaits();
+        if (leaveRequested && next.size() == 1) {
+            // Everyone asked to leave at once: the view change kept us, its coordinator, since a view
+            // cannot be empty. Asking again would install another view of just us, forever.
+            state(State.LEFT, "last member left");
+            effects.add(new Effect.Left(next.id()));
+            return;
+        }
         if (leaveRequested) {
             sendLeaveRequest();
         }

@@ -128,6 +128,27 @@ class MembershipScenariosTest {
         assertThat(c.deliveries(0)).contains("y19");
     }
 
+    /**
+     * Both members of a two-member group ask to leave at once. The view change keeps the coordinator
+     * (a view cannot be empty); it must then leave too, not install a new single-member view every tick.
+     */
+    @Test
+    void whenEveryMemberLeavesAtOnceTheLastOneLeavesInsteadOfReinstallingItself() {
+        LocalCluster c = new LocalCluster(2, config);
+        ProcessId p0 = c.e(0).self();
+        ProcessId p1 = c.e(1).self();
+        c.e(1).leave();
+        c.collect(c.e(1));
+        c.e(0).leave();
+        c.collect(c.e(0));
+        c.run(2000);
+        assertThat(c.e(0).state()).as(c.e(0).stateReason()).isEqualTo(Engine.State.LEFT);
+        assertThat(c.e(1).state()).as(c.e(1).stateReason()).isEqualTo(Engine.State.LEFT);
+        assertThat(c.effects(p0, Effect.Left.class)).hasSize(1);
+        assertThat(c.effects(p1, Effect.Left.class)).hasSize(1);
+        assertThat(c.effects(p0, Effect.InstallView.class)).as("views installed by " + p0).hasSizeLessThanOrEqualTo(2);
+    }
+
     private static void runUntil(LocalCluster c, java.util.function.BooleanSupplier done) {
         for (int t = 0; t < 20_000 && !done.getAsBoolean(); t++) {
             c.step();
