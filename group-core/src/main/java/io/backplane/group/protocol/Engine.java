@@ -594,6 +594,11 @@ public final class Engine {
             if (e.getValue().overloaded() && view.contains(e.getKey())) {
                 suspects.add(e.getKey()); // overflow policy: a peer that cannot keep up is treated as failed
             }
+            if (e.getValue().oldestUnackedAgeTicks(nowTick) > config.suspectTimeoutTicksMax() && view.contains(e.getKey())) {
+                // Heartbeats prove only that the peer can send. One that never acknowledges (it cannot hear
+                // us: a half-open connection) would hold stability and flow control back forever.
+                suspects.add(e.getKey());
+            }
         }
         for (Map.Entry<ProcessId, Long> e : laggingSinceTick.entrySet()) {
             if (nowTick - e.getValue() > config.flushTimeoutTicks() && view.contains(e.getKey())) {

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * one's (which would acknowledge, and so lose, the real frame with that number).
  */
 final class ReliableChannel {
-    private record Outstanding(long seq, Frame frame) {
+    private record Outstanding(long seq, Frame frame, long firstSentTick) {
     }
 
     private final ProcessId self;
@@ -33,6 +33,7 @@ final class ReliableChannel {
     private long nextSendSeq = 1;
     private long receivedUpTo;
     private long lastRetransmitTick;
+    private long nowTick;
     private boolean ackOwed;
 
     ReliableChannel(ProcessId self, ProcessId peer, EngineConfig config, long nowTick, long epoch) {
@@ -42,12 +43,13 @@ final class ReliableChannel {
         this.config = config;
         this.epoch = epoch;
         this.lastRetransmitTick = nowTick;
+        this.nowTick = nowTick;
     }
 
     /** Queues {@code frame} for reliable delivery and returns the packet carrying its first copy. */
     Packet send(Frame frame) {
         long seq = nextSendSeq++;
-        unacked.addLast(new Outstanding(seq, frame));
+        unacked.addLast(new Outstanding(seq, frame, nowTick));
         ackOwed = false;
         return packet(seq, frame);
     }
@@ -110,6 +112,7 @@ final class ReliableChannel {
 
     /** Retransmits what is still unacknowledged and pays an owed acknowledgement. */
     void onTick(long nowTick, List<Effect> out) {
+        this.nowTick = nowTick;
         if (nowTick - lastRetransmitTick >= config.retransmitIntervalTicks()) {
             lastRetransmitTick = nowTick;
             if (!config.has(PlantedBug.DROP_RETRANSMISSION)) {
@@ -126,6 +129,11 @@ final class ReliableChannel {
             ackOwed = false;
             out.add(new Effect.Transmit(packet(0, new Frame.AckOnly())));
         }
+    }
+
+    /** How long the oldest unacknowledged frame has waited for its ack; 0 when nothing is outstanding. */
+    long oldestUnackedAgeTicks(long nowTick) {
+        return unacked.isEmpty() ? 0 : nowTick - unacked.peekFirst().firstSentTick();
     }
 
     int unackedCount() {

@@ -149,6 +149,36 @@ class MembershipScenariosTest {
         assertThat(c.effects(p0, Effect.InstallView.class)).as("views installed by " + p0).hasSizeLessThanOrEqualTo(2);
     }
 
+    /**
+     * Node 4 can send but hears nothing (a half-open connection): its heartbeats keep arriving, so a
+     * detector that only checks arrivals never suspects it, while it never acknowledges or delivers
+     * anything, so stability and flow control hold every sender back. It must be excluded.
+     */
+    @Test
+    void aMemberThatCanSendButNotHearIsExcludedRatherThanStallingTheGroup() {
+        LocalCluster c = new LocalCluster(5, config);
+        ProcessId deaf = c.e(4).self();
+        for (int n = 0; n < 4; n++) {
+            c.cutOneWay(n, 4);
+        }
+        int requested = 0;
+        for (int t = 0; t < 6000; t++) {
+            if (t % 2 == 0) {
+                c.e(t % 4).multicast(Kind.CBCAST, ("m" + t).getBytes(StandardCharsets.UTF_8));
+                c.collect(c.e(t % 4));
+                requested++;
+            }
+            c.step();
+        }
+        c.run(2000);
+        assertThat(c.e(0).view().contains(deaf)).as("view " + c.e(0).view()).isFalse();
+        for (int n = 0; n < 4; n++) {
+            assertThat(c.e(n).pendingRequests()).as(c.e(n).self() + " multicasts stuck").isZero();
+            assertThat(c.e(n).view()).isEqualTo(c.e(0).view());
+        }
+        assertThat(c.deliveries(0)).hasSize(requested);
+    }
+
     private static void runUntil(LocalCluster c, java.util.function.BooleanSupplier done) {
         for (int t = 0; t < 20_000 && !done.getAsBoolean(); t++) {
             c.step();
