@@ -49,7 +49,7 @@ public final class SimCluster {
 
     /** A fault-free network with {@code nodes} slots and the simulator's engine timings. */
     public static SimCluster quiet(int nodes, int founders) {
-        SimScenario s = new SimScenario(1, nodes, founders, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        SimScenario s = new SimScenario(1, nodes, founders, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                 SimScenario.simEngineConfig());
         return new SimCluster(s, founders);
     }

@@ -241,6 +241,28 @@ public final class Simulation {
                 }
             }
         }
+        // the adversarial profile's faults draw from the random stream only when enabled, so the other
+        // profiles keep their seeds' executions
+        if (scenario.stuckLinkPerMille() > 0 && random.nextInt(1000) < scenario.stuckLinkPerMille()) {
+            int from = random.nextInt(engines.length);
+            int to = (from + 1 + random.nextInt(engines.length - 1)) % engines.length;
+            network.stickLink(from, to);
+            record(TraceEvent.of(tick, TraceEvent.Type.FAULT, null, "link " + from + "->" + to + " down until the faults stop"));
+        }
+        if (scenario.leaveBurstPerMille() > 0 && random.nextInt(1000) < scenario.leaveBurstPerMille()) {
+            int first = random.nextInt(engines.length);
+            int wanted = 2 + random.nextInt(2);
+            for (int k = 0; k < engines.length && wanted > 0; k++) {
+                int node = (first + k) % engines.length;
+                Engine e = engines[node];
+                if (e != null && e.state() == Engine.State.MEMBER && safeToTakeDown(node)) {
+                    record(TraceEvent.of(tick, TraceEvent.Type.FAULT, e.self(), "asks to leave (burst)"));
+                    e.leave();
+                    collect(e);
+                    wanted--;
+                }
+            }
+        }
         if (random.nextInt(1000) < scenario.leavePerMille()) {
             int node = random.nextInt(engines.length);
             Engine e = engines[node];
