@@ -40,6 +40,14 @@ public sealed interface Effect {
     record Excluded(long viewId) implements Effect {
     }
 
+    /**
+     * This process accepted (phase 2 of a view change) the proposal that ends view {@code viewId} with
+     * {@code next}. Informational: the simulator records it to check that every view was chosen by a
+     * majority of the view before it.
+     */
+    record Accepted(long viewId, View next) implements Effect {
+    }
+
     /** This process left the group as it asked. Terminal. */
     record Left(long viewId) implements Effect {
     }

@@ -95,6 +95,8 @@ public final class Engine {
     private long deliveredSinceStability;
     private long nextRequestId;
     private long nextToken;
+    /** Epoch of the last reliable channel created; each new channel takes the next (see ReliableChannel). */
+    private long lastChannelEpoch;
     private boolean available = true;
     private boolean leaveRequested;
 
@@ -103,6 +105,16 @@ public final class Engine {
     /** Survivors that did not answer a view-change phase in time, with the tick the suspicion lapses. */
     private final Map<ProcessId, Long> flushSuspectsUntil = new TreeMap<>();
     private final SortedSet<ProcessId> pendingJoins = new TreeSet<>();
+    /** When each pending joiner last asked; one that stops asking (it died) is forgotten. */
+    private final Map<ProcessId, Long> joinRequestTick = new TreeMap<>();
+    /** Highest view id heard of (heartbeats, commits): a joiner never installs a view older than it. */
+    private long highestViewIdSeen;
+    /** First tick a heartbeat showed a view more than one ahead of ours (one we cannot reach), or -1. */
+    private long unreachableViewSeenTick = -1;
+    /** Members heard heartbeating a view older than ours, with the first tick of that run of heartbeats. */
+    private final Map<ProcessId, Long> laggingSinceTick = new TreeMap<>();
+    /** First tick of the current run of being unavailable or frozen by a flush, or -1. */
+    private long stuckSinceTick = -1;
     private final SortedSet<ProcessId> pendingLeaves = new TreeSet<>();
 
     // Member side of the view change (Paxos acceptor).
@@ -246,8 +258,9 @@ public final class Engine {
         if (isTerminated()) {
             return;
         }
+        boolean toAnyIncarnation = p.to().node() == self.node() && p.to().incarnation() == ProcessId.ANY_INCARNATION;
         boolean toMe = p.to().equals(self)
-                || (p.frame() instanceof Frame.JoinRequest && p.to().node() == self.node());
+                || (toAnyIncarnation && (p.frame() instanceof Frame.JoinRequest || p.frame() instanceof Frame.Heartbeat));
         if (!toMe) {
             return; // addressed to an earlier incarnation of this node: fail-stop says ignore it
         }
@@ -267,8 +280,8 @@ public final class Engine {
                 return; // no ack: the sender retransmits until we are in a view that includes it
             }
             ReliableChannel ch = channel(p.from());
-            ch.onAck(p.ack());
-            for (Frame f : ch.onReceive(p.seq(), p.frame())) {
+            ch.onAck(p.ack(), p.ackEpoch());
+            for (Frame f : ch.onReceive(p.seq(), p.epoch(), p.frame())) {
                 if (isTerminated()) {
                     return;
                 }
@@ -277,7 +290,7 @@ public final class Engine {
         } else {
             ReliableChannel ch = channels.get(p.from());
             if (ch != null) {
-                ch.onAck(p.ack());
+                ch.onAck(p.ack(), p.ackEpoch());
             }
             onFrame(p.from(), p.frame());
         }
@@ -306,6 +319,7 @@ public final class Engine {
                 }
             }
         }
+        probeIfStuck();
         if (nowTick % config.stabilityIntervalTicks() == 0) {
             broadcastStability();
         }
@@ -313,6 +327,10 @@ public final class Engine {
             sendLeaveRequest();
         }
         updateSuspicions();
+        if (unreachableViewSeenTick >= 0 && nowTick - unreachableViewSeenTick > config.flushTimeoutTicks()) {
+            exclude(highestViewIdSeen, "view " + highestViewIdSeen + " is out of reach from " + view);
+            return;
+        }
         coordinatorTick();
         tickChannels();
     }
@@ -433,6 +451,10 @@ public final class Engine {
     }
 
     private void onHeartbeat(ProcessId from, Frame.Heartbeat h) {
+        highestViewIdSeen = Math.max(highestViewIdSeen, h.viewId());
+        if (view != null && state != State.JOINING && view.contains(from)) {
+            noteViewDistance(from, h.viewId());
+        }
         if (view != null && h.viewId() == view.id() && h.promisedRound() > 0 && view.contains(from)) {
             // A member is frozen by a ballot nobody is driving any more (its proposer stepped down when an
             // older member reappeared): the acting coordinator must finish a view change to release it.
@@ -457,6 +479,48 @@ public final class Engine {
         }
     }
 
+    /**
+     * Catch-up reaches only one view back (a process keeps only its last commit). A member heartbeating an
+     * older view that catch-up did not bring forward is suspected after a flush timeout, so it cannot hold
+     * the group (flow control, flushes) forever; a member that hears of a view two or more ahead of its own
+     * cannot reach it and, after the same grace period, excludes itself and rejoins as a new incarnation.
+     */
+    private void noteViewDistance(ProcessId from, long theirViewId) {
+        if (theirViewId != 0 && theirViewId < view.id()) {
+            laggingSinceTick.putIfAbsent(from, nowTick);
+        } else {
+            laggingSinceTick.remove(from);
+        }
+        if (theirViewId > view.id() + 1 && unreachableViewSeenTick < 0) {
+            unreachableViewSeenTick = nowTick;
+        }
+    }
+
+    /**
+     * Heartbeats reach only the incarnations of our own view. If every one of them has since restarted (or
+     * been replaced) while we missed the commits, nobody would ever tell us: their new incarnations drop
+     * packets for the old ones. So a member that stays unavailable or frozen by a flush for a long while
+     * heartbeats every node slot as "any incarnation"; whoever holds the group answers with the commit we
+     * missed or NotMember, as for any heartbeat from behind.
+     */
+    private void probeIfStuck() {
+        if (available && state == State.MEMBER) {
+            stuckSinceTick = -1;
+            return;
+        }
+        if (stuckSinceTick < 0) {
+            stuckSinceTick = nowTick;
+        }
+        if (nowTick - stuckSinceTick > 2L * config.suspectTimeoutTicksMax() && nowTick % config.joinRetryTicks() == 0) {
+            for (int node : seedNodes) {
+                if (node != self.node()) {
+                    transmitUnreliable(new ProcessId(node, ProcessId.ANY_INCARNATION),
+                            new Frame.Heartbeat(view.id(), state == State.FLUSHING ? promised.round() : 0));
+                }
+            }
+        }
+    }
+
     private void onJoinRequest(ProcessId from) {
         if (view == null || !self.equals(actingCoordinator()) || state == State.JOINING) {
             return;
@@ -475,6 +539,9 @@ public final class Engine {
         pendingJoins.removeIf(j -> j.node() == from.node() && j.incarnation() < from.incarnation());
         if (pendingJoins.stream().noneMatch(j -> j.node() == from.node())) {
             pendingJoins.add(from);
+        }
+        if (pendingJoins.contains(from)) {
+            joinRequestTick.put(from, nowTick);
         }
     }
 
@@ -574,6 +641,16 @@ public final class Engine {
             if (e.getValue().overloaded() && view.contains(e.getKey())) {
                 suspects.add(e.getKey()); // overflow policy: a peer that cannot keep up is treated as failed
             }
+            if (e.getValue().oldestUnackedAgeTicks(nowTick) > config.suspectTimeoutTicksMax() && view.contains(e.getKey())) {
+                // Heartbeats prove only that the peer can send. One that never acknowledges (it cannot hear
+                // us: a half-open connection) would hold stability and flow control back forever.
+                suspects.add(e.getKey());
+            }
+        }
+        for (Map.Entry<ProcessId, Long> e : laggingSinceTick.entrySet()) {
+            if (nowTick - e.getValue() > config.flushTimeoutTicks() && view.contains(e.getKey())) {
+                suspects.add(e.getKey()); // stuck in a view it cannot leave: see noteViewDistance
+            }
         }
         reportedSuspectsUntil.values().removeIf(until -> until < nowTick);
         flushSuspectsUntil.values().removeIf(until -> until < nowTick);
@@ -622,6 +699,10 @@ public final class Engine {
             pendingLeaves.clear();
             return;
         }
+        // A joiner repeats its request every joinRetryTicks; one that stopped has probably died, and
+        // admitting it would hand a veto over the next view to a process that will never answer.
+        pendingJoins.removeIf(j -> nowTick - joinRequestTick.getOrDefault(j, nowTick) > 2L * config.joinRetryTicks());
+        joinRequestTick.keySet().retainAll(pendingJoins);
         if (proposer.isActive()) {
             if (proposer.timedOut(nowTick, config.flushTimeoutTicks())) {
                 for (ProcessId s : proposer.silentSurvivors()) {
@@ -677,10 +758,21 @@ public final class Engine {
             }
         }
         // Admit fewer joiners than the members kept, so the new view's majority never depends on
-        // processes that might die before they install it; the rest join in the next view change.
+        // processes that might die before they install it; the rest join in the next view change. A
+        // leave that would keep fewer than two members while joiners wait is put off to a later view
+        // change (the leaver asks again), else one old member plus one joiner would make a view in which
+        // a joiner that never arrives holds a veto. Only a group already down to one member must trust a
+        // joiner: it has no other way to grow.
         int staying = alive.size() - leavers.size();
+        if (!pendingJoins.isEmpty() && staying < 2 && alive.size() >= 2) {
+            while (staying < 2 && !leavers.isEmpty()) {
+                leavers.remove(leavers.size() - 1);
+                staying++;
+            }
+        }
+        int joinersMax = staying >= 2 ? staying - 1 : (alive.size() == 1 ? 1 : 0);
         List<ProcessId> joiners = new ArrayList<>(pendingJoins);
-        joiners = joiners.subList(0, Math.min(joiners.size(), Math.max(1, staying - 1)));
+        joiners = joiners.subList(0, Math.min(joiners.size(), joinersMax));
         proposer.begin(new Ballot(++highestRoundSeen, self), alive, joiners, leavers, nowTick, why);
         Frame.FlushStart start = new Frame.FlushStart(view.id(), proposer.ballot());
         for (ProcessId s : proposer.survivors()) {
@@ -773,6 +865,7 @@ public final class Engine {
             flushingSinceTick = nowTick;
         }
         state(State.FLUSHING, "accepted " + p.ballot());
+        effects.add(new Effect.Accepted(view.id(), p.proposal().next()));
         Frame.Accept a = new Frame.Accept(view.id(), p.ballot());
         if (from.equals(self)) {
             onAccept(self, a);
@@ -786,9 +879,12 @@ public final class Engine {
             return;
         }
         if (state == State.JOINING) {
-            if (p.isJoiner(self)) {
+            // A commit that names us may be stale: that view may have ended, even dropped us, before this
+            // copy arrived. Installing it would leave us in a view nobody can bring us forward from.
+            if (p.isJoiner(self) && p.next().id() >= highestViewIdSeen) {
                 install(p.next(), p);
             }
+            highestViewIdSeen = Math.max(highestViewIdSeen, p.next().id());
             return;
         }
         if (p.prevViewId() != view.id()) {
@@ -835,6 +931,9 @@ public final class Engine {
         proposer.abandon("view installed", nowTick);
         flushSuspectsUntil.clear();
         frozenMemberSeenTick = -1;
+        unreachableViewSeenTick = -1;
+        highestViewIdSeen = Math.max(highestViewIdSeen, next.id());
+        laggingSinceTick.keySet().retainAll(next.members());
         reportedSuspectsUntil.clear();
         pendingJoins.removeIf(j -> next.members().stream()
                 .anyMatch(m -> m.node() == j.node() && m.incarnation() >= j.incarnation()));
@@ -852,6 +951,13 @@ public final class Engine {
         effects.add(new Effect.InstallView(next));
         setAvailable(true, "");
         checkStabilizeWaits();
+        if (leaveRequested && next.size() == 1) {
+            // Everyone asked to leave at once: the view change kept us, its coordinator, since a view
+            // cannot be empty. Asking again would install another view of just us, forever.
+            state(State.LEFT, "last member left");
+            effects.add(new Effect.Left(next.id()));
+            return;
+        }
         if (leaveRequested) {
             sendLeaveRequest();
         }
@@ -888,7 +994,7 @@ public final class Engine {
     }
 
     private ReliableChannel channel(ProcessId peer) {
-        return channels.computeIfAbsent(peer, p -> new ReliableChannel(self, p, config, nowTick));
+        return channels.computeIfAbsent(peer, p -> new ReliableChannel(self, p, config, nowTick, ++lastChannelEpoch));
     }
 
     private void transmitReliable(ProcessId to, Frame f) {

@@ -10,7 +10,8 @@ import java.util.Set;
  *
  * @param heartbeatIntervalTicks   how often a member heartbeats every other member
  * @param suspectTimeoutTicksMin   a peer silent this long may be suspected (adaptive timeout floor)
- * @param suspectTimeoutTicksMax   adaptive timeout ceiling
+ * @param suspectTimeoutTicksMax   adaptive timeout ceiling; also the longest a reliable frame may wait for its ack
+ *                                 before the peer is suspected (it may be able to send but not hear)
  * @param retransmitIntervalTicks  unacknowledged reliable frames are resent this often
  * @param stabilityIntervalTicks   how often members gossip what they delivered
  * @param flushTimeoutTicks        a view change phase that makes no progress this long is retried

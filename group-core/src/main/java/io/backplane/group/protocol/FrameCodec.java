@@ -19,15 +19,15 @@ import java.util.List;
  * CPU under load). Decoding reads a heap {@link ByteBuffer}; running off its end is a truncated packet.
  */
 public final class FrameCodec {
-    public static final byte VERSION = 2;
+    public static final byte VERSION = 3;
     /** Bound on any list or byte array length read from the wire, so a corrupt length cannot exhaust memory. */
     public static final int LENGTH_MAX = 16 * 1024 * 1024;
 
     private FrameCodec() {
     }
 
-    /** Bytes of a packet before its frame: version, from, to, seq, ack. */
-    public static final int HEADER_BYTES = 1 + 8 + 8 + 8 + 8;
+    /** Bytes of a packet before its frame: version, from, to, seq, ack, epoch, ackEpoch. */
+    public static final int HEADER_BYTES = 1 + 8 + 8 + 8 + 8 + 8 + 8;
 
     public static byte[] encode(Packet p) {
         Out counter = new Out(null);
@@ -65,6 +65,8 @@ public final class FrameCodec {
         writePid(out, p.to());
         out.writeLong(p.seq());
         out.writeLong(p.ack());
+        out.writeLong(p.epoch());
+        out.writeLong(p.ackEpoch());
     }
 
     public static Packet decode(byte[] data) {
@@ -82,11 +84,13 @@ public final class FrameCodec {
             ProcessId to = readPid(in);
             long seq = in.getLong();
             long ack = in.getLong();
+            long epoch = in.getLong();
+            long ackEpoch = in.getLong();
             Frame frame = readFrame(in);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException("trailing bytes after frame");
             }
-            return new Packet(from, to, seq, ack, frame);
+            return new Packet(from, to, seq, ack, frame, epoch, ackEpoch);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated packet", e);
         }

@@ -51,6 +51,7 @@ public final class GroupNode implements AutoCloseable {
     private volatile long lastPacketsNanos;
     private volatile boolean running;
     private volatile View currentView;
+    private volatile RuntimeException failure;
     private Thread thread;
 
     /**
@@ -83,6 +84,11 @@ public final class GroupNode implements AutoCloseable {
 
     public void leave() {
         submit(Engine::leave);
+    }
+
+    /** Why the engine thread stopped on its own (a broken invariant), or null. Readable from any thread. */
+    public RuntimeException failure() {
+        return failure;
     }
 
     /** The last view installed, readable from any thread. */
@@ -147,7 +153,28 @@ public final class GroupNode implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failStop(e);
         }
+    }
+
+    /**
+     * The engine found its own state broken (an {@link io.backplane.group.protocol.Invariants.InvariantViolation}),
+     * or the listener threw. Fail-stop, visibly: log it, tell the listener this incarnation is gone (as if
+     * excluded: the host must restart it as a new incarnation), and stop the transport so peers see a crash
+     * instead of a member that heartbeats on without acting.
+     */
+    private void failStop(RuntimeException e) {
+        failure = e;
+        running = false;
+        LOG.error("group node {} stopped: its engine failed; restart it as a new incarnation", config.self(), e);
+        try {
+            View v = currentView;
+            listener.accept(new Effect.Excluded(v == null ? 0 : v.id()));
+        } catch (RuntimeException listenerFailure) {
+            LOG.error("listener failed while being told of the stop", listenerFailure);
+        }
+        transport.close();
     }
 
     /**

@@ -106,6 +106,12 @@ public final class MemberMain {
                 b.append(b.length() == 0 ? "" : ",").append(m.node()).append('.').append(m.incarnation());
             }
             return micros + "\t" + who + "\tINSTALL\t" + iv.view().id() + "\t" + b;
+        } else if (e instanceof Effect.Accepted a) {
+            StringBuilder b = new StringBuilder();
+            for (ProcessId m : a.next().members()) {
+                b.append(b.length() == 0 ? "" : ",").append(m.node()).append('.').append(m.incarnation());
+            }
+            return micros + "\t" + who + "\tACCEPT\t" + a.next().id() + "\t" + b + "\t" + a.viewId();
         } else if (e instanceof Effect.Sent s) {
             return micros + "\t" + who + "\tSEND\t" + s.viewId() + "\t" + s.kind() + "\t" + s.id().seq();
         } else if (e instanceof Effect.Deliver d) {

@@ -50,15 +50,12 @@ public final class PropertyChecker {
     // ------------------------------------------------------------------ views
 
     private void checkViews() {
-        // A member that asked to leave consents to the view that removes it, so it counts toward that
-        // view's majority of the previous one: it left (LEFT) with that previous view as its last.
-        Set<ProcessId> left = new HashSet<>();
-        Map<ProcessId, Long> lastViewOf = new HashMap<>();
+        // Primary partition: a view follows its predecessor only if a majority of the predecessor's members
+        // accepted exactly that successor (leaving, or being absent from the next view, is not consent).
+        Map<String, Set<ProcessId>> acceptorsOf = new HashMap<>();
         for (TraceEvent e : trace) {
-            if (e.type() == TraceEvent.Type.LEFT) {
-                left.add(e.process());
-            } else if (e.type() == TraceEvent.Type.INSTALL) {
-                lastViewOf.put(e.process(), e.view().id());
+            if (e.type() == TraceEvent.Type.ACCEPT) {
+                acceptorsOf.computeIfAbsent(e.viewId() + ">" + e.view(), k -> new HashSet<>()).add(e.process());
             }
         }
         Map<ProcessId, View> current = new HashMap<>();
@@ -93,16 +90,16 @@ public final class PropertyChecker {
             if (succ != null && succ != v.id()) {
                 fail(Property.VIEW_AGREEMENT, "view " + prev.id() + " forked into " + succ + " and " + v.id());
             }
-            int kept = 0;
+            Set<ProcessId> acceptors = acceptorsOf.getOrDefault(prev.id() + ">" + v, Set.of());
+            int accepted = 0;
             for (ProcessId m : prev.members()) {
-                Long lastView = lastViewOf.get(m);
-                boolean consentedToLeave = left.contains(m) && lastView != null && lastView == prev.id();
-                if (v.contains(m) || consentedToLeave) {
-                    kept++;
+                if (acceptors.contains(m)) {
+                    accepted++;
                 }
             }
-            if (!prev.isMajority(kept)) {
-                fail(Property.PRIMARY_MAJORITY, v + " keeps (or saw leave) only " + kept + " of " + prev);
+            if (!prev.isMajority(accepted)) {
+                fail(Property.PRIMARY_MAJORITY, v + " (installed by " + p + ") was accepted by only " + accepted
+                        + " of " + prev + ": " + acceptors);
             }
         }
     }

@@ -49,7 +49,7 @@ public final class SimCluster {
 
     /** A fault-free network with {@code nodes} slots and the simulator's engine timings. */
     public static SimCluster quiet(int nodes, int founders) {
-        SimScenario s = new SimScenario(1, nodes, founders, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        SimScenario s = new SimScenario(1, nodes, founders, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                 SimScenario.simEngineConfig());
         return new SimCluster(s, founders);
     }
@@ -119,6 +119,8 @@ public final class SimCluster {
                         new String(d.payload(), java.nio.charset.StandardCharsets.UTF_8)));
             } else if (effect instanceof Effect.InstallView iv) {
                 trace.add(new TraceEvent(tick, TraceEvent.Type.INSTALL, p, iv.view(), null, 0, null, ""));
+            } else if (effect instanceof Effect.Accepted a) {
+                trace.add(new TraceEvent(tick, TraceEvent.Type.ACCEPT, p, a.next(), null, a.viewId(), null, ""));
             }
         }
     }

@@ -22,6 +22,8 @@ final class SimNetwork {
     private final PriorityQueue<InFlight> queue = new PriorityQueue<>(
             (a, b) -> a.deliverTick != b.deliverTick ? Long.compare(a.deliverTick, b.deliverTick) : Long.compare(a.order, b.order));
     private final boolean[][] blocked;
+    /** Directed links down until the fault phase ends (partitions healing does not restore them). */
+    private final boolean[][] stuck;
     private final long[] clogUntilTick;
     private long nextOrder;
     private boolean faulty = true;
@@ -31,6 +33,7 @@ final class SimNetwork {
         this.scenario = scenario;
         this.random = random;
         this.blocked = new boolean[scenario.nodes()][scenario.nodes()];
+        this.stuck = new boolean[scenario.nodes()][scenario.nodes()];
         this.clogUntilTick = new long[scenario.nodes()];
     }
 
@@ -38,7 +41,7 @@ final class SimNetwork {
         packetsSent++;
         int from = p.from().node();
         int to = p.to().node();
-        if (blocked[from][to]) {
+        if (blocked[from][to] || stuck[from][to]) {
             return;
         }
         if (faulty && random.nextInt(100) < scenario.lossPercent()) {
@@ -53,6 +56,10 @@ final class SimNetwork {
             }
             long at = Math.max(nowTick + delay, Math.max(clogUntilTick[from], clogUntilTick[to]));
             queue.add(new InFlight(at, nextOrder++, bytes));
+        }
+        // checked only when enabled, so the profiles without it keep their seeds' executions
+        if (faulty && scenario.lateDuplicatePercent() > 0 && random.nextInt(100) < scenario.lateDuplicatePercent()) {
+            queue.add(new InFlight(nowTick + 60 + random.nextInt(400), nextOrder++, bytes));
         }
     }
 
@@ -78,6 +85,10 @@ final class SimNetwork {
         }
     }
 
+    void stickLink(int from, int to) {
+        stuck[from][to] = true;
+    }
+
     void clog(int node, long untilTick) {
         clogUntilTick[node] = Math.max(clogUntilTick[node], untilTick);
     }
@@ -93,5 +104,8 @@ final class SimNetwork {
     void quiet() {
         faulty = false;
         heal();
+        for (boolean[] row : stuck) {
+            java.util.Arrays.fill(row, false);
+        }
     }
 }

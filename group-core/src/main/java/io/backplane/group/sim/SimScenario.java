@@ -27,12 +27,18 @@ import java.util.SplittableRandom;
  * @param abcastPercent      share of multicasts that are ABCAST
  * @param safetyTicks        length of the fault phase
  * @param livenessTicksMax   the healed phase must converge within this
+ * @param lateDuplicatePercent chance a packet is also delivered again very late (60..460 ticks), long after
+ *                           its channel or view may have ended (adversarial profile only)
+ * @param stuckLinkPerMille  per tick chance one directed link fails until the fault phase ends: a node that
+ *                           can send but not receive, a half-open connection (adversarial profile only)
+ * @param leaveBurstPerMille per tick chance several members ask to leave at once (adversarial profile only)
  * @param engine             engine configuration (timeouts in ticks)
  */
 public record SimScenario(long seed, int nodes, int initialMembers, int lossPercent, int duplicatePercent,
                           int delayTicksMax, int slowPercent, int slowDelayTicksMax, int partitionPerMille,
                           int clogPerMille, int crashPerMille, int leavePerMille, int flushCrashPercent, int multicastPercent,
-                          int abcastPercent, int safetyTicks, int livenessTicksMax, EngineConfig engine) {
+                          int abcastPercent, int safetyTicks, int livenessTicksMax, int lateDuplicatePercent,
+                          int stuckLinkPerMille, int leaveBurstPerMille, EngineConfig engine) {
 
     /** Engine timings for the simulator: one tick is one scheduling step. */
     public static EngineConfig simEngineConfig() {
@@ -44,19 +50,32 @@ public record SimScenario(long seed, int nodes, int initialMembers, int lossPerc
         /** The CI profile: mixed calm and faulty runs. */
         STANDARD,
         /** Several times the crash, partition, clog and mid-flush crash rates, always 5–7 nodes. */
-        STRESS
+        STRESS,
+        /**
+         * Small groups (3–5 nodes) with the faults the other profiles lack: very late duplicates, directed
+         * links that stay down for the whole fault phase, and several members leaving at once.
+         */
+        ADVERSARIAL
     }
 
     public static SimScenario fromSeed(long seed, Profile profile) {
         if (profile == Profile.STANDARD) {
             return fromSeed(seed);
         }
+        if (profile == Profile.ADVERSARIAL) {
+            SplittableRandom r = new SplittableRandom(seed * 131 + 17);
+            int nodes = 3 + r.nextInt(3);
+            return new SimScenario(seed, nodes, Math.max(2, nodes - r.nextInt(2)), r.nextInt(11), r.nextInt(6),
+                    1 + r.nextInt(3), r.nextInt(6), 5 + r.nextInt(25), r.nextInt(4), r.nextInt(4), r.nextInt(5),
+                    1 + r.nextInt(3), r.nextInt(4), 10 + r.nextInt(30), r.nextInt(101), 400 + r.nextInt(600), 3000,
+                    1 + r.nextInt(5), 1 + r.nextInt(3), 2 + r.nextInt(4), simEngineConfig());
+        }
         SplittableRandom r = new SplittableRandom(seed * 31 + 7);
         int nodes = 5 + r.nextInt(3);
         return new SimScenario(seed, nodes, nodes - r.nextInt(3), r.nextInt(16), r.nextInt(8), 1 + r.nextInt(3),
                 r.nextInt(10), 5 + r.nextInt(40), 2 + r.nextInt(8), 1 + r.nextInt(6), 3 + r.nextInt(10),
                 r.nextInt(5), 5 + r.nextInt(20), 20 + r.nextInt(30), r.nextInt(101), 600 + r.nextInt(600), 3000,
-                simEngineConfig());
+                0, 0, 0, simEngineConfig());
     }
 
     public static SimScenario fromSeed(long seed) {
@@ -79,13 +98,15 @@ public record SimScenario(long seed, int nodes, int initialMembers, int lossPerc
                 r.nextInt(101),
                 300 + r.nextInt(400),
                 2000,
+                0, 0, 0,
                 simEngineConfig());
     }
 
     public SimScenario withBugs(Set<PlantedBug> bugs) {
         return new SimScenario(seed, nodes, initialMembers, lossPercent, duplicatePercent, delayTicksMax, slowPercent,
                 slowDelayTicksMax, partitionPerMille, clogPerMille, crashPerMille, leavePerMille, flushCrashPercent,
-                multicastPercent, abcastPercent, safetyTicks, livenessTicksMax, engine.withPlantedBugs(bugs));
+                multicastPercent, abcastPercent, safetyTicks, livenessTicksMax, lateDuplicatePercent, stuckLinkPerMille,
+                leaveBurstPerMille, engine.withPlantedBugs(bugs));
     }
 
     public String describe() {
@@ -94,6 +115,8 @@ public record SimScenario(long seed, int nodes, int initialMembers, int lossPerc
                 + slowDelayTicksMax + " partition=" + partitionPerMille + "‰ clog=" + clogPerMille + "‰ crash="
                 + crashPerMille + "‰ leave=" + leavePerMille + "‰ flushCrash=" + flushCrashPercent + "% multicast=" + multicastPercent + "% abcast="
                 + abcastPercent + "% safetyTicks=" + safetyTicks
+                + (lateDuplicatePercent + stuckLinkPerMille + leaveBurstPerMille == 0 ? "" : " lateDup="
+                        + lateDuplicatePercent + "% stuckLink=" + stuckLinkPerMille + "‰ leaveBurst=" + leaveBurstPerMille + "‰")
                 + (engine.plantedBugs().isEmpty() ? "" : " bugs=" + engine.plantedBugs());
     }
 }

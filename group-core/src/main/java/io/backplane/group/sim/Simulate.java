@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * Command line of the simulator (CONTRACT.md §9):
- * {@code simulate --first-seed S --seeds N [--mode safety|liveness|both] [--profile standard|stress]
+ * {@code simulate --first-seed S --seeds N [--mode safety|liveness|both] [--profile standard|stress|adversarial]
  * [--trace] [--plant BUG]}. Prints every failing
  * seed with the property it broke and a one-line reproduction, ends with {@code N passed, M failed}, and
  * exits 0 only when nothing failed.
@@ -88,7 +88,7 @@ public final class Simulate {
 
     private static void usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: simulate --first-seed S --seeds N [--mode safety|liveness|both] [--profile standard|stress] [--trace]"
+        System.err.println("usage: simulate --first-seed S --seeds N [--mode safety|liveness|both] [--profile standard|stress|adversarial] [--trace]"
                 + " [--plant BUG (test-only deliberate bug, to see the checker fail)]");
         System.exit(2);
     }

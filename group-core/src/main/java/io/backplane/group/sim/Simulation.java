@@ -184,6 +184,8 @@ public final class Simulation {
             } else if (effect instanceof Effect.Excluded x) {
                 record(TraceEvent.of(tick, TraceEvent.Type.EXCLUDED, p, "by v" + x.viewId() + ": " + e.stateReason()));
                 takeDown(p.node(), 1 + random.nextInt(RESTART_DELAY_TICKS_MAX));
+            } else if (effect instanceof Effect.Accepted a) {
+                record(new TraceEvent(tick, TraceEvent.Type.ACCEPT, p, a.next(), null, a.viewId(), null, ""));
             } else if (effect instanceof Effect.Left l) {
                 record(new TraceEvent(tick, TraceEvent.Type.LEFT, p, null, null, l.viewId(), null, ""));
                 takeDown(p.node(), 1 + random.nextInt(RESTART_DELAY_TICKS_MAX));
@@ -239,11 +241,35 @@ public final class Simulation {
                 }
             }
         }
+        // the adversarial profile's faults draw from the random stream only when enabled, so the other
+        // profiles keep their seeds' executions
+        if (scenario.stuckLinkPerMille() > 0 && random.nextInt(1000) < scenario.stuckLinkPerMille()) {
+            int from = random.nextInt(engines.length);
+            int to = (from + 1 + random.nextInt(engines.length - 1)) % engines.length;
+            network.stickLink(from, to);
+            record(TraceEvent.of(tick, TraceEvent.Type.FAULT, null, "link " + from + "->" + to + " down until the faults stop"));
+        }
+        if (scenario.leaveBurstPerMille() > 0 && random.nextInt(1000) < scenario.leaveBurstPerMille()) {
+            int first = random.nextInt(engines.length);
+            int wanted = 2 + random.nextInt(2);
+            for (int k = 0; k < engines.length && wanted > 0; k++) {
+                int node = (first + k) % engines.length;
+                Engine e = engines[node];
+                if (e != null && e.state() == Engine.State.MEMBER && safeToTakeDown(node)) {
+                    record(TraceEvent.of(tick, TraceEvent.Type.FAULT, e.self(), "asks to leave (burst)"));
+                    askedToLeave.add(e.self());
+                    e.leave();
+                    collect(e);
+                    wanted--;
+                }
+            }
+        }
         if (random.nextInt(1000) < scenario.leavePerMille()) {
             int node = random.nextInt(engines.length);
             Engine e = engines[node];
             if (e != null && e.state() == Engine.State.MEMBER && safeToTakeDown(node)) {
                 record(TraceEvent.of(tick, TraceEvent.Type.FAULT, e.self(), "asks to leave"));
+                askedToLeave.add(e.self());
                 e.leave();
                 collect(e);
             }
@@ -251,6 +277,8 @@ public final class Simulation {
     }
 
     private long healAt;
+    /** Processes the workload asked to leave: they are on their way out and cannot hold up a majority. */
+    private final Set<ProcessId> askedToLeave = new HashSet<>();
 
     /**
      * The simulator keeps a live majority in every view that could still be current, so the liveness
@@ -260,7 +288,10 @@ public final class Simulation {
     private boolean safeToTakeDown(int node) {
         Set<ProcessId> alive = new HashSet<>();
         for (Engine e : engines) {
-            if (e != null && e.self().node() != node && !e.isTerminated()) {
+            // Leavers count as gone only where leave bursts can take several at once (adversarial profile):
+            // elsewhere this keeps every existing seed's execution unchanged.
+            boolean leaving = scenario.leaveBurstPerMille() > 0 && askedToLeave.contains(e == null ? null : e.self());
+            if (e != null && e.self().node() != node && !e.isTerminated() && !leaving) {
                 alive.add(e.self());
             }
         }

@@ -12,7 +12,9 @@ import io.backplane.group.protocol.View;
 public record TraceEvent(long tick, Type type, ProcessId process, View view, MessageId message, long viewId,
                          Kind kind, String note) {
     public enum Type {
-        START, INSTALL, REQUEST, SEND, DELIVER, CRASH, EXCLUDED, LEFT, AVAILABILITY, REJECTED, FAULT
+        START, INSTALL, REQUEST, SEND, DELIVER, CRASH, EXCLUDED, LEFT, AVAILABILITY, REJECTED, FAULT,
+        /** The process accepted a proposal ending view {@code viewId} with {@code view} (view change phase 2). */
+        ACCEPT
     }
 
     /** An event without a message or view. */

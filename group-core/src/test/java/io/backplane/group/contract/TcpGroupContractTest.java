@@ -55,6 +55,8 @@ class TcpGroupContractTest extends GroupContractTest {
                             trace.add(new TraceEvent(t, TraceEvent.Type.SEND, self, null, s.id(), s.viewId(), s.kind(), ""));
                         } else if (e instanceof Effect.InstallView iv) {
                             trace.add(new TraceEvent(t, TraceEvent.Type.INSTALL, self, iv.view(), null, 0, null, ""));
+                        } else if (e instanceof Effect.Accepted a) {
+                            trace.add(new TraceEvent(t, TraceEvent.Type.ACCEPT, self, a.next(), null, a.viewId(), null, ""));
                         }
                     }
                 });

@@ -23,6 +23,8 @@ class FrameCodecTest {
         assertThat(back.frame().getClass()).isEqualTo(p.frame().getClass());
         assertThat(back.from()).isEqualTo(p.from());
         assertThat(back.seq()).isEqualTo(p.seq());
+        assertThat(back.epoch()).isEqualTo(p.epoch());
+        assertThat(back.ackEpoch()).isEqualTo(p.ackEpoch());
         // records holding arrays compare by identity, so compare their encodings instead
         assertThat(FrameCodec.encode(back)).isEqualTo(once);
     }
@@ -56,6 +58,17 @@ class FrameCodecTest {
     void theFirstByteIsTheVersion() {
         assertThat(FrameCodec.encode(new Packet(pid(1), pid(2), 0, 0, new Frame.JoinRequest()))[0])
                 .isEqualTo(FrameCodec.VERSION);
+    }
+
+    @Test
+    void theChannelEpochsFollowTheAckInTheHeader() {
+        byte[] bytes = FrameCodec.encode(new Packet(pid(1), pid(2), 3, 4, new Frame.AckOnly(), 5, 6));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        assertThat(b.get(0)).isEqualTo((byte) 2);
+        int afterAck = 1 + 8 + 8 + 8 + 8;
+        assertThat(b.getLong(afterAck)).isEqualTo(5);
+        assertThat(b.getLong(afterAck + 8)).isEqualTo(6);
+        assertThat(b.get(afterAck + 16)).as("tag of AckOnly").isEqualTo((byte) 2);
     }
 
     private static ProcessId pid(int n) {
@@ -96,6 +109,6 @@ class FrameCodecTest {
                 Combinators.combine(longs, ballots, proposals).as(Frame.Propose::new),
                 Combinators.combine(longs, ballots).as(Frame.Accept::new),
                 proposals.map(Frame.Commit::new));
-        return Combinators.combine(pids, pids, longs, longs, frames).as(Packet::new);
+        return Combinators.combine(pids, pids, longs, longs, frames, longs, longs).as(Packet::new);
     }
 }

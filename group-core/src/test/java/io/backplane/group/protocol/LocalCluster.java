@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * A hand-driven cluster for stepping tests: a lossless network that delivers every packet one tick later,
- * links that can be cut, and processes that can be crashed. Records what each process delivered.
+ * links that can be cut (both ways or one way), a packet filter, re-injection of a captured packet, and
+ * processes that can be crashed. Records what each process delivered.
  */
 final class LocalCluster {
     final EngineConfig config;
@@ -18,6 +19,8 @@ final class LocalCluster {
     private final Set<String> cut = new HashSet<>();
     private List<Packet> inFlight = new ArrayList<>();
     final List<Integer> nodes = new ArrayList<>();
+    /** When set, a packet it rejects is lost (tests capture or hold packets with it). */
+    java.util.function.Predicate<Packet> filter;
 
     LocalCluster(int n, EngineConfig config) {
         this.config = config;
@@ -50,6 +53,16 @@ final class LocalCluster {
         cut.add(b + ">" + a);
     }
 
+    /** {@code from} can no longer reach {@code to}; the other direction still works (a half-open link). */
+    void cutOneWay(int from, int to) {
+        cut.add(from + ">" + to);
+    }
+
+    /** Puts a (captured) packet on the wire again: it arrives at the next step. */
+    void inject(Packet p) {
+        inFlight.add(p);
+    }
+
     void heal() {
         cut.clear();
     }
@@ -58,7 +71,7 @@ final class LocalCluster {
         for (Effect ef : e.drainEffects()) {
             if (ef instanceof Effect.Transmit t) {
                 Packet p = t.packet();
-                if (!cut.contains(p.from().node() + ">" + p.to().node())) {
+                if (!cut.contains(p.from().node() + ">" + p.to().node()) && (filter == null || filter.test(p))) {
                     inFlight.add(p);
                 }
             } else {

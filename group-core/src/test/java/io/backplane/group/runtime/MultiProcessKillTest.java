@@ -153,6 +153,14 @@ class MultiProcessKillTest {
                         all.add(new TraceEvent(t, TraceEvent.Type.INSTALL, who, new View(Long.parseLong(f[3]), members),
                                 null, 0, null, ""));
                     }
+                    case "ACCEPT" -> {
+                        List<ProcessId> members = new ArrayList<>();
+                        for (String m : f[4].split(",")) {
+                            members.add(pid(m));
+                        }
+                        all.add(new TraceEvent(t, TraceEvent.Type.ACCEPT, who, new View(Long.parseLong(f[3]), members),
+                                null, Long.parseLong(f[5]), null, ""));
+                    }
                     case "SEND" -> all.add(new TraceEvent(t, TraceEvent.Type.SEND, who, null,
                             new MessageId(who, Long.parseLong(f[5])), Long.parseLong(f[3]), Kind.valueOf(f[4]), ""));
                     case "DELIVER" -> all.add(new TraceEvent(t, TraceEvent.Type.DELIVER, who, null,

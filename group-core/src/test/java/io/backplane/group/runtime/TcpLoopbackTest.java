@@ -69,6 +69,8 @@ class TcpLoopbackTest {
                 trace.add(new TraceEvent(t, TraceEvent.Type.SEND, p, null, s.id(), s.viewId(), s.kind(), ""));
             } else if (e instanceof Effect.InstallView iv) {
                 trace.add(new TraceEvent(t, TraceEvent.Type.INSTALL, p, iv.view(), null, 0, null, ""));
+            } else if (e instanceof Effect.Accepted a) {
+                trace.add(new TraceEvent(t, TraceEvent.Type.ACCEPT, p, a.next(), null, a.viewId(), null, ""));
             }
         }
     }

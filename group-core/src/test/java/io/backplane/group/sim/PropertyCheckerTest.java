@@ -24,6 +24,19 @@ class PropertyCheckerTest {
         t.add(new TraceEvent(++tick, TraceEvent.Type.INSTALL, p, v, null, 0, null, ""));
     }
 
+    /** {@code p} accepts the proposal ending view {@code prevId} with {@code next}. */
+    private void accept(ProcessId p, long prevId, View next) {
+        t.add(new TraceEvent(++tick, TraceEvent.Type.ACCEPT, p, next, null, prevId, null, ""));
+    }
+
+    /** Every member of {@code prev} accepts {@code next}, then every member of {@code next} installs it. */
+    private void viewChange(View prev, View next) {
+        for (ProcessId p : prev.members()) {
+            accept(p, prev.id(), next);
+        }
+        allInstall(next);
+    }
+
     private MessageId send(ProcessId p, long seq, long view, Kind kind) {
         MessageId id = new MessageId(p, seq);
         t.add(new TraceEvent(++tick, TraceEvent.Type.SEND, p, null, id, view, kind, ""));
@@ -51,7 +64,7 @@ class PropertyCheckerTest {
         for (ProcessId p : v1.members()) {
             deliver(p, m, 1, Kind.ABCAST);
         }
-        allInstall(new View(2, List.of(a, b, c)));
+        viewChange(v1, new View(2, List.of(a, b, c)));
         assertThat(check()).isEmpty();
     }
 
@@ -84,7 +97,7 @@ class PropertyCheckerTest {
         allInstall(v1);
         MessageId x = send(a, 1, 1, Kind.CBCAST);
         deliver(a, x, 1, Kind.CBCAST);
-        allInstall(new View(2, List.of(a, b, c)));
+        viewChange(v1, new View(2, List.of(a, b, c)));
         assertThat(check()).contains(Property.VIEW_SYNCHRONY, Property.RELIABILITY);
     }
 
@@ -116,7 +129,41 @@ class PropertyCheckerTest {
     void aSenderThatMovesOnWithoutDeliveringItsOwnMessageBreaksSelfDelivery() {
         allInstall(v1);
         send(a, 1, 1, Kind.CBCAST);
-        allInstall(new View(2, List.of(a, b, c)));
+        viewChange(v1, new View(2, List.of(a, b, c)));
         assertThat(check()).contains(Property.SELF_DELIVERY);
+    }
+
+    @Test
+    void aViewAcceptedByAMajorityOfItsPredecessorIsPrimaryEvenIfFewOfThemStayInIt() {
+        // a and c accepted v2[a] (c then crashed: it is neither in v2 nor LEFT). Counting members kept or
+        // left, as the checker once did, wrongly saw 1 of 3.
+        allInstall(v1);
+        View v2 = new View(2, List.of(a));
+        accept(a, 1, v2);
+        accept(c, 1, v2);
+        t.add(TraceEvent.of(++tick, TraceEvent.Type.CRASH, c, "crash"));
+        install(a, v2);
+        assertThat(check()).doesNotContain(Property.PRIMARY_MAJORITY);
+    }
+
+    @Test
+    void aLeaverThatNeverAcceptedTheViewDoesNotCountTowardItsMajority() {
+        // b asked to leave and was told NotMember (so it reports LEFT with v1 as its last view) but never
+        // accepted v2[a]; only a did. Treating LEFT as consent hid this minority view.
+        allInstall(v1);
+        View v2 = new View(2, List.of(a));
+        accept(a, 1, v2);
+        t.add(new TraceEvent(++tick, TraceEvent.Type.LEFT, b, null, null, 2, null, ""));
+        install(a, v2);
+        assertThat(check()).contains(Property.PRIMARY_MAJORITY);
+    }
+
+    @Test
+    void acceptsOfADifferentSuccessorDoNotCount() {
+        allInstall(v1);
+        accept(a, 1, new View(2, List.of(a, b)));
+        accept(b, 1, new View(2, List.of(a, b)));
+        install(a, new View(2, List.of(a, c)));
+        assertThat(check()).contains(Property.PRIMARY_MAJORITY);
     }
 }

@@ -55,4 +55,34 @@ class RegressionSeedsTest {
     void seed7423_aJoinerKeepsNoChannelStateSoBeingAddedDroppedAndReaddedCannotDesynchroniseChannels() {
         passes(7423);
     }
+
+    @Test
+    void stressSeed101044_aDelayedFrameOfAnEarlierChannelToAReaddedPeerIsNotTakenForTheNewChannelsFrame() {
+        stressPasses(101044);
+    }
+
+    @Test
+    void seed504047_aJoinerIgnoresACommitForAViewThatAlreadyEndedAndAMemberStuckBehindIsRemoved() {
+        passes(504047);
+    }
+
+    @Test
+    void stressSeed310862_aMemberWhoseOldViewAllRestartedProbesEveryNodeAndLearnsItWasExcluded() {
+        stressPasses(310862);
+    }
+
+    @Test
+    void stressSeed309885_aLeaveDoesNotLeaveOneOldMemberWithAJoinerThatDiedLongAgo() {
+        stressPasses(309885);
+    }
+
+    @Test
+    void stressSeed212281_theCheckerCountsAcceptsNotMembersKeptSoACorrectReproposalIsNotAFalseAlarm() {
+        stressPasses(212281);
+    }
+
+    private static void stressPasses(long seed) {
+        SimResult r = Simulation.run(SimScenario.fromSeed(seed, SimScenario.Profile.STRESS), Simulation.Mode.BOTH);
+        assertThat(r.violations()).as(r.scenario().describe()).isEmpty();
+    }
 }

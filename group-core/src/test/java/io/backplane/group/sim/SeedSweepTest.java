@@ -15,6 +15,7 @@ class SeedSweepTest {
     private static final long FIRST_SEED = 1;
     private static final int SEEDS = Integer.getInteger("backplane.sweep.seeds", 1000);
     private static final int STRESS_SEEDS = Integer.getInteger("backplane.sweep.stressSeeds", 100);
+    private static final int ADVERSARIAL_SEEDS = Integer.getInteger("backplane.sweep.adversarialSeeds", 100);
 
     @Test
     void everyPropertyHoldsOnAThousandSeeds() {
@@ -61,5 +62,23 @@ class SeedSweepTest {
         assertThat(failures).isEmpty();
         System.out.println("stress sweep exercised: " + stats);
         assertExercisedFaults(stats, STRESS_SEEDS);
+    }
+
+    /** Very late duplicates, directed links down for the whole fault phase, several leaves at once. */
+    @Test
+    void everyPropertyHoldsOnAdversarialSeedsWithLateDuplicatesStuckLinksAndLeaveBursts() {
+        List<String> failures = new ArrayList<>();
+        SweepStats stats = new SweepStats();
+        for (long seed = 1; seed <= ADVERSARIAL_SEEDS; seed++) {
+            SimResult r = Simulation.run(SimScenario.fromSeed(seed, SimScenario.Profile.ADVERSARIAL), Simulation.Mode.BOTH);
+            stats.add(r);
+            if (!r.passed()) {
+                failures.add("adversarial seed " + seed + ": " + r.violations() + " (" + r.scenario().describe() + ")");
+            }
+        }
+        assertThat(failures).isEmpty();
+        System.out.println("adversarial sweep exercised: " + stats);
+        assertThat(stats.exclusions() + stats.leaves()).as("exclusions and leaves").isGreaterThanOrEqualTo(ADVERSARIAL_SEEDS);
+        assertThat(stats.viewInstalls()).as("view installs").isGreaterThanOrEqualTo(ADVERSARIAL_SEEDS * 10L);
     }
 }
