@@ -64,7 +64,8 @@ class FrameCodecTest {
     void theChannelEpochsFollowTheAckInTheHeader() {
         byte[] bytes = FrameCodec.encode(new Packet(pid(1), pid(2), 3, 4, new Frame.AckOnly(), 5, 6));
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-        assertThat(b.get(0)).isEqualTo((byte) 2);
+        assertThat(b.get(0)).isEqualTo((byte) 3);
+        assertThat(bytes.length).isEqualTo(FrameCodec.HEADER_BYTES + 1); // AckOnly is its tag alone
         int afterAck = 1 + 8 + 8 + 8 + 8;
         assertThat(b.getLong(afterAck)).isEqualTo(5);
         assertThat(b.getLong(afterAck + 8)).isEqualTo(6);
