@@ -92,7 +92,17 @@ final class NodeProcess implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             ready.completeExceptionally(e);
         }
-        ready.completeExceptionally(new IllegalStateException("node exited with " + p.exitValue() + " before ready"));
+        if (ready.isDone()) {
+            return; // the output ends when the node is stopped after it was ready: nothing to report
+        }
+        String exit;
+        try {
+            exit = p.waitFor(5, TimeUnit.SECONDS) ? "exited with " + p.exitValue() : "closed its output";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exit = "closed its output";
+        }
+        ready.completeExceptionally(new IllegalStateException("node " + exit + " before printing ready"));
     }
 
     URI uri() {

@@ -42,6 +42,7 @@ class BenchIT {
                 assertThat(result.get("delivered").asLong()).as("each subscriber gets every post")
                         .isEqualTo(2 * result.get("published").asLong());
                 assertThat(result.get("gaps").asLong()).isZero();
+                assertThat(result.get("undelivered").asLong()).isZero();
                 assertThat(result.get("duplicates").asLong()).isZero();
                 assertThat(result.get("errors").asLong()).isZero();
                 assertThat(result.has("publishedPerSec")).isTrue();
