@@ -165,7 +165,6 @@ public final class GroupNode implements AutoCloseable {
      * instead of a member that heartbeats on without acting.
      */
     private void failStop(RuntimeException e) {
-        failure = e;
         running = false;
         LOG.error("group node {} stopped: its engine failed; restart it as a new incarnation", config.self(), e);
         try {
@@ -175,6 +174,7 @@ public final class GroupNode implements AutoCloseable {
             LOG.error("listener failed while being told of the stop", listenerFailure);
         }
         transport.close();
+        failure = e; // last: once failure() is seen, the listener has been told and the transport is closed
     }
 
     /**
