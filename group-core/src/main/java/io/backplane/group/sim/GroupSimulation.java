@@ -331,34 +331,13 @@ public final class GroupSimulation {
         takeDown(node, 20 + random.nextInt(RESTART_DELAY_TICKS_MAX));
     }
 
-    /** As in {@link Simulation}: keep a live majority in every view that could still be current. */
+    /** The LAN simulation's rule ({@link CrashGuard}), over the engines under the group layers. */
     private boolean safeToTakeDown(int node) {
-        Set<ProcessId> alive = new HashSet<>();
+        List<Engine> engines = new ArrayList<>(layers.length);
         for (GroupLayer l : layers) {
-            if (l != null && l.self().node() != node && !l.engine().isTerminated()) {
-                alive.add(l.self());
-            }
+            engines.add(l == null ? null : l.engine());
         }
-        for (GroupLayer l : layers) {
-            if (l == null || l.engine().isTerminated()) {
-                continue;
-            }
-            for (View v : new View[] {l.engine().view(), l.engine().acceptedNextView()}) {
-                if (v == null) {
-                    continue;
-                }
-                int live = 0;
-                for (ProcessId m : v.members()) {
-                    if (alive.contains(m)) {
-                        live++;
-                    }
-                }
-                if (!v.isMajority(live - 1)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return CrashGuard.safeToTakeDown(engines, node, p -> false);
     }
 
     private GroupLayer randomReady() {

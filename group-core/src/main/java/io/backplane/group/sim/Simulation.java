@@ -280,42 +280,12 @@ public final class Simulation {
     /** Processes the workload asked to leave: they are on their way out and cannot hold up a majority. */
     private final Set<ProcessId> askedToLeave = new HashSet<>();
 
-    /**
-     * The simulator keeps a live majority in every view that could still be current, so the liveness
-     * phase has a primary partition to converge to. Losing the majority is a legitimate outcome (the
-     * group blocks, as it must), but then liveness cannot be asserted.
-     */
+    /** Keeps a live majority in every view that could still be current ({@link CrashGuard}). */
     private boolean safeToTakeDown(int node) {
-        Set<ProcessId> alive = new HashSet<>();
-        for (Engine e : engines) {
-            // Leavers count as gone only where leave bursts can take several at once (adversarial profile):
-            // elsewhere this keeps every existing seed's execution unchanged.
-            boolean leaving = scenario.leaveBurstPerMille() > 0 && askedToLeave.contains(e == null ? null : e.self());
-            if (e != null && e.self().node() != node && !e.isTerminated() && !leaving) {
-                alive.add(e.self());
-            }
-        }
-        for (Engine e : engines) {
-            if (e == null || e.isTerminated()) {
-                continue;
-            }
-            for (View v : new View[] {e.view(), e.acceptedNextView()}) {
-                if (v == null) {
-                    continue;
-                }
-                int live = 0;
-                for (ProcessId m : v.members()) {
-                    if (alive.contains(m)) {
-                        live++;
-                    }
-                }
-                // one spare: a member may be excluded for a false suspicion and must not sink the majority
-                if (!v.isMajority(live - 1)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        // Leavers count as gone only where leave bursts can take several at once (adversarial profile):
+        // elsewhere this keeps every existing seed's execution unchanged.
+        boolean leaversGone = scenario.leaveBurstPerMille() > 0;
+        return CrashGuard.safeToTakeDown(java.util.Arrays.asList(engines), node, p -> leaversGone && askedToLeave.contains(p));
     }
 
     private void injectWorkload() {
