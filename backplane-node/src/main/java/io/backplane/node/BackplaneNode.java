@@ -6,7 +6,12 @@ import io.backplane.node.config.NodeConfig;
 import io.backplane.node.http.HttpApi;
 import io.backplane.node.http.HttpVerticle;
 import io.backplane.node.metrics.NodeMetrics;
+import io.backplane.group.runtime.ClusterConfig;
+import io.backplane.node.cluster.ClusterMemberLink;
+import io.backplane.node.cluster.ClusterState;
+import io.backplane.node.cluster.GroupLink;
 import io.backplane.node.topic.LocalTopicService;
+import io.backplane.node.topic.Replicator;
 import io.backplane.node.topic.TopicServiceConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -35,13 +40,17 @@ public final class BackplaneNode implements AutoCloseable {
     private final LocalTopicService topics;
     private final Vertx vertx;
     private final int httpPort;
+    /** Null on a single node (no {@code --seeds}). */
+    private final Replicator replicator;
 
-    private BackplaneNode(NodeConfig config, HistoryStore store, LocalTopicService topics, Vertx vertx, int httpPort) {
+    private BackplaneNode(NodeConfig config, HistoryStore store, LocalTopicService topics, Vertx vertx, int httpPort,
+                          Replicator replicator) {
         this.config = config;
         this.store = store;
         this.topics = topics;
         this.vertx = vertx;
         this.httpPort = httpPort;
+        this.replicator = replicator;
     }
 
     /** Starts a node; throws {@link StartupException} with one clear sentence when it cannot. */
@@ -64,11 +73,26 @@ public final class BackplaneNode implements AutoCloseable {
             topicsRef.set(topics);
             int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
             vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(8));
-            HttpApi api = new HttpApi(vertx, config, topics, store, metrics);
+            boolean clustered = !config.seeds().isEmpty();
+            AtomicReference<Replicator> replicatorRef = new AtomicReference<>();
+            HttpApi api = new HttpApi(vertx, config, topics, store, metrics,
+                    clustered ? () -> ClusterJson.view(config, replicatorRef.get()) : null);
             int port = listen(vertx, api, config, eventLoops);
             log.info("node {} of LAN {} (incarnation {}) serving http on {}:{}", config.nodeId(), config.lan(),
                     identity.incarnation(), config.bind(), port);
-            return new BackplaneNode(config, store, topics, vertx, port);
+            Replicator replicator = null;
+            if (clustered) {
+                replicator = new Replicator(topics, linkFactory(config, dataDir, identity, port),
+                        openClusterState(dataDir), metrics);
+                replicatorRef.set(replicator);
+                try {
+                    replicator.start();
+                } catch (IOException e) {
+                    throw new StartupException("cannot listen on cluster port " + config.bind() + ":"
+                            + config.clusterPort() + ": " + e.getMessage());
+                }
+            }
+            return new BackplaneNode(config, store, topics, vertx, port, replicator);
         } catch (RuntimeException e) {
             if (vertx != null) {
                 vertx.close();
@@ -80,6 +104,74 @@ public final class BackplaneNode implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    private static ClusterState openClusterState(Path dataDir) {
+        try {
+            return ClusterState.open(dataDir);
+        } catch (IllegalStateException e) {
+            throw new StartupException(e.getMessage());
+        }
+    }
+
+    /**
+     * Links for successive incarnations: the first uses the identity of this start; a rejoin after
+     * exclusion advances it durably first, so a later restart never reuses an incarnation. Every
+     * incarnation listens on the same cluster port (the one first chosen, when configured as 0), so
+     * the seeds other nodes were given stay right.
+     */
+    private static GroupLink.Factory linkFactory(NodeConfig config, Path dataDir, NodeIdentity first, int httpPort) {
+        int lanSize = lanSize(config);
+        java.util.concurrent.atomic.AtomicBoolean used = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger port = new java.util.concurrent.atomic.AtomicInteger(config.clusterPort());
+        AtomicReference<ClusterMemberLink> last = new AtomicReference<>();
+        return () -> {
+            NodeIdentity identity = used.getAndSet(true) ? NodeIdentity.advance(dataDir, config.nodeId(), config.lan()) : first;
+            ClusterMemberLink previous = last.get();
+            if (previous != null && port.get() == 0) {
+                port.set(previous.clusterPort());
+            }
+            if (identity.incarnation() > Integer.MAX_VALUE) {
+                throw new StartupException("incarnation " + identity.incarnation() + " is beyond what the LAN group accepts");
+            }
+            ClusterConfig cc = ClusterConfig.builder(config.nodeId())
+                    .incarnation((int) identity.incarnation())
+                    .bindHost(config.bind())
+                    .port(port.get())
+                    .seeds(seedAddresses(config))
+                    .metadata(java.util.Map.of(ClusterMemberLink.HTTP, config.bind() + ":" + httpPort))
+                    .expectedSize(lanSize)
+                    .build();
+            ClusterMemberLink link = new ClusterMemberLink(cc);
+            last.set(link);
+            return link;
+        };
+    }
+
+    private static java.util.List<java.net.InetSocketAddress> seedAddresses(NodeConfig config) {
+        return ClusterConfig.parseSeeds(String.join(",", config.seeds()));
+    }
+
+    /** The configured LAN size: the distinct seeds, plus this node unless it lists itself. */
+    static int lanSize(NodeConfig config) {
+        java.util.Set<String> seeds = new java.util.TreeSet<>();
+        for (String s : config.seeds()) {
+            seeds.add(s.trim());
+        }
+        String self = config.bind() + ":" + config.clusterPort();
+        boolean listsItself = seeds.contains(self)
+                || (config.bind().equals("127.0.0.1") && seeds.contains("localhost:" + config.clusterPort()));
+        return seeds.size() + (listsItself ? 0 : 1);
+    }
+
+    /** The cluster port actually listened on, or -1 on a single node. */
+    public int clusterPort() {
+        return replicator == null ? -1 : replicator.link().clusterPort();
+    }
+
+    /** True once the node serves: at once on a single node; clustered, once it holds the LAN's histories. */
+    public boolean isReady() {
+        return replicator == null || (replicator.isServing() && topics.unavailableReason() == null);
     }
 
     private static Path prepareDataDir(Path dir) {
@@ -150,6 +242,9 @@ public final class BackplaneNode implements AutoCloseable {
     @Override
     public void close() {
         log.info("shutting down node {}", config.nodeId());
+        if (replicator != null) {
+            replicator.close(); // first: the others stop counting on us at once
+        }
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -58,9 +58,20 @@ public final class Main {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         out.println("listening http=" + node.httpPort());
-        out.println("ready");
+        if (node.clusterPort() >= 0) {
+            out.println("listening cluster=" + node.clusterPort());
+        }
         out.flush();
         try {
+            // "ready" once the node serves: clustered, that is once it is in a primary view and holds
+            // the LAN's histories, which may take until a majority of the LAN is up.
+            while (!node.isReady() && !stop.await(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                Thread.onSpinWait();
+            }
+            if (stop.getCount() > 0) {
+                out.println("ready");
+                out.flush();
+            }
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

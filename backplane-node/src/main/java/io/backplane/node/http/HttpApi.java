@@ -44,8 +44,16 @@ public final class HttpApi {
     private final TopicService topics;
     private final HistoryStore store;
     private final NodeMetrics metrics;
+    /** The LAN view as JSON for /api/v1/cluster when clustered; null on a single node. */
+    private final java.util.function.Supplier<String> clusterView;
 
     public HttpApi(Vertx vertx, NodeConfig config, TopicService topics, HistoryStore store, NodeMetrics metrics) {
+        this(vertx, config, topics, store, metrics, null);
+    }
+
+    public HttpApi(Vertx vertx, NodeConfig config, TopicService topics, HistoryStore store, NodeMetrics metrics,
+                   java.util.function.Supplier<String> clusterView) {
+        this.clusterView = clusterView;
         this.vertx = vertx;
         this.config = config;
         this.topics = topics;
@@ -62,6 +70,10 @@ public final class HttpApi {
         router.get("/api/v1/cluster").handler(this::cluster);
         router.get("/api/v1/wan/links").handler(ctx -> json(ctx.response(), 200, "{\"links\":[]}"));
         router.get("/api/v1/topics").handler(this::listTopics);
+        if (clusterView != null) {
+            // Node to node: a joining replica pulls the history suffix it lacks (docs/WIRE.md).
+            router.get("/internal/v1/transfer").handler(this::transfer);
+        }
         router.getWithRegex("/api/v1/topics/.+/messages").handler(this::messages);
         router.postWithRegex("/api/v1/topics/.+")
                 .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxPayloadBytes()))
@@ -155,6 +167,9 @@ public final class HttpApi {
             return;
         }
         String effective = prefix == null || prefix.isEmpty() ? "/" : prefix;
+        if (refusedWhileNotServing(ctx)) {
+            return;
+        }
         blocking(ctx, () -> {
             List<TopicInfo> infos = store.topics(effective);
             StringBuilder out = new StringBuilder(64 + infos.size() * 80).append("{\"topics\":[");
@@ -163,10 +178,14 @@ public final class HttpApi {
                 if (!underPrefix(info.topic(), effective)) {
                     continue;
                 }
+                long visible = Math.min(info.lastSeq(), topics.visibleThrough(info.topic()));
+                if (visible < info.firstSeq()) {
+                    continue; // nothing of it committed yet
+                }
                 out.append(first ? "" : ",").append("{\"topic\":\"").append(info.topic())
                         .append("\",\"firstSeq\":").append(info.firstSeq())
-                        .append(",\"lastSeq\":").append(info.lastSeq())
-                        .append(",\"count\":").append(info.count()).append('}');
+                        .append(",\"lastSeq\":").append(visible)
+                        .append(",\"count\":").append(info.count() - (info.lastSeq() - visible)).append('}');
                 first = false;
             }
             return Buffer.buffer(out.append("]}").toString());
@@ -213,20 +232,27 @@ public final class HttpApi {
             return;
         }
         String name = topic.path();
+        if (refusedWhileNotServing(ctx)) {
+            return;
+        }
         blocking(ctx, () -> {
             Optional<TopicInfo> info = store.topic(name);
-            if (info.isEmpty()) {
+            // Clustered, a message is shown only once committed: one stored here alone may still be
+            // replaced by the LAN's history (see Replicator).
+            long visible = Math.min(info.map(TopicInfo::lastSeq).orElse(0L), topics.visibleThrough(name));
+            if (info.isEmpty() || visible < info.get().firstSeq()) {
                 throw new NotFound("topic " + name + " has no history on LAN " + config.lan());
             }
             List<HistoryRecord> records;
             long nextSeq;
             if (last != null) {
-                records = store.readLast(name, last.intValue());
-                nextSeq = info.get().lastSeq() + 1;
+                long from = Math.max(info.get().firstSeq(), visible - last + 1);
+                records = visibleOnly(store.readFrom(name, from, last.intValue()), visible);
+                nextSeq = visible + 1;
             } else {
                 long from = fromSeq == null ? 1 : fromSeq;
-                records = store.readFrom(name, from, limit == null ? 100 : limit.intValue());
-                nextSeq = records.isEmpty() ? Math.max(from, info.get().firstSeq())
+                records = visibleOnly(store.readFrom(name, from, limit == null ? 100 : limit.intValue()), visible);
+                nextSeq = records.isEmpty() ? Math.min(visible + 1, Math.max(from, info.get().firstSeq()))
                         : records.get(records.size() - 1).seq() + 1;
             }
             Buffer out = Buffer.buffer(64 + records.size() * 200);
@@ -238,6 +264,67 @@ public final class HttpApi {
                 out.appendBytes(records.get(i).body());
             }
             return out.appendString("],\"nextSeq\":").appendString(Long.toString(nextSeq)).appendString("}");
+        });
+    }
+
+    private static List<HistoryRecord> visibleOnly(List<HistoryRecord> records, long visible) {
+        int n = records.size();
+        while (n > 0 && records.get(n - 1).seq() > visible) {
+            n--;
+        }
+        return n == records.size() ? records : records.subList(0, n);
+    }
+
+    /** Clustered and not serving (minority, catching up): 503 rather than stale or diverging data. */
+    private boolean refusedWhileNotServing(RoutingContext ctx) {
+        String reason = clusterView == null ? null : topics.unavailableReason();
+        if (reason != null) {
+            error(ctx.response(), 503, "unavailable", reason);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * {@code GET /internal/v1/transfer?topic=T&fromSeq=A&toSeq=B&maxRecords=N}: records A..B of T from
+     * this node's store, binary (CatchUp.encodeChunk), for a joining replica. Waits up to 10 s for
+     * this node to have stored B: a cut may name messages settled by the last flush and still on their
+     * way to the disk.
+     */
+    private void transfer(RoutingContext ctx) {
+        String topicName = ctx.request().getParam("topic");
+        Long from;
+        Long to;
+        Long max;
+        try {
+            from = longParam(ctx, "fromSeq", 1, Long.MAX_VALUE);
+            to = longParam(ctx, "toSeq", 1, Long.MAX_VALUE);
+            max = longParam(ctx, "maxRecords", 1, 65536);
+        } catch (IllegalArgumentException e) {
+            error(ctx.response(), 400, "bad-request", e.getMessage());
+            return;
+        }
+        if (topicName == null || from == null || to == null || max == null || to < from) {
+            error(ctx.response(), 400, "bad-request", "topic, fromSeq <= toSeq and maxRecords are required");
+            return;
+        }
+        vertx.executeBlocking(() -> {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (store.topic(topicName).map(TopicInfo::lastSeq).orElse(0L) < to) {
+                if (System.nanoTime() > deadline) {
+                    throw new io.backplane.node.topic.ServiceUnavailableException(
+                            "this node does not hold " + topicName + " up to " + to + " yet");
+                }
+                Thread.sleep(5);
+            }
+            io.backplane.history.TransferChunk chunk = store.readTransferChunk(topicName, from, to, max.intValue(), 8 << 20);
+            return Buffer.buffer(io.backplane.node.cluster.CatchUp.encodeChunk(chunk.appends()));
+        }, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ctx.response().setStatusCode(200).putHeader("Content-Type", "application/octet-stream").end(ar.result());
+            } else {
+                ApiError.of(ar.cause()).send(ctx.response());
+            }
         });
     }
 
@@ -258,6 +345,10 @@ public final class HttpApi {
     }
 
     private void cluster(RoutingContext ctx) {
+        if (clusterView != null) {
+            json(ctx.response(), 200, clusterView.get());
+            return;
+        }
         String id = config.nodeId();
         json(ctx.response(), 200, "{\"lan\":\"" + config.lan() + "\",\"node\":\"" + id
                 + "\",\"view\":{\"id\":1,\"members\":[\"" + id + "\"],\"coordinator\":\"" + id + "\"}}");

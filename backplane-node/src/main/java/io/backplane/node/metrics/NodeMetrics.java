@@ -16,7 +16,7 @@ import java.util.function.IntSupplier;
  * The node's Micrometer meters, scraped at {@code /metrics} in Prometheus text format. Counters and
  * timers are lock-free, so the sequencer and the store's writer thread record without contention.
  */
-public final class NodeMetrics implements TopicMetrics {
+public final class NodeMetrics implements TopicMetrics, io.backplane.node.topic.ClusterMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter posts;
     private final Counter duplicatePosts;
@@ -54,6 +54,89 @@ public final class NodeMetrics implements TopicMetrics {
                 .description("subscriptions currently registered").register(registry);
         Gauge.builder("backplane.websocket.connections", websocketConnections, AtomicInteger::get)
                 .description("open websocket connections").register(registry);
+    }
+
+    // ---------------------------------------------------------------- cluster (absent on a single node until used)
+
+    private final java.util.concurrent.atomic.AtomicLong viewId = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong viewSize = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong catchUpsRunning = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Timer ackLatency;
+    private volatile Counter clusterTimeouts;
+    private volatile Counter catchUpRecords;
+    private volatile Counter rejoins;
+    private volatile Counter viewChanges;
+
+    private synchronized void registerClusterMeters() {
+        if (ackLatency != null) {
+            return;
+        }
+        io.micrometer.core.instrument.Gauge.builder("backplane.cluster.view.id", viewId, java.util.concurrent.atomic.AtomicLong::get)
+                .description("id of the LAN view installed here").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("backplane.cluster.view.size", viewSize, java.util.concurrent.atomic.AtomicLong::get)
+                .description("members of the LAN view installed here").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("backplane.cluster.catchup.running", catchUpsRunning, java.util.concurrent.atomic.AtomicLong::get)
+                .description("1 while this node fetches history it lacks from a replica").register(registry);
+        clusterTimeouts = Counter.builder("backplane.cluster.posts.timeout")
+                .description("posts not acknowledged by a majority in time (answered 503)").register(registry);
+        catchUpRecords = Counter.builder("backplane.cluster.catchup.records")
+                .description("history records fetched from replicas by state transfer").register(registry);
+        rejoins = Counter.builder("backplane.cluster.rejoins")
+                .description("times this node lost its place in the LAN and rejoined as a new incarnation").register(registry);
+        viewChanges = Counter.builder("backplane.cluster.views")
+                .description("LAN views installed here").register(registry);
+        ackLatency = Timer.builder("backplane.cluster.ack")
+                .description("post received to acknowledged by a majority of the LAN")
+                .publishPercentiles(0.5, 0.99).minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+    }
+
+    @Override
+    public void view(io.backplane.group.protocol.View view) {
+        registerClusterMeters();
+        viewId.set(view.id());
+        viewSize.set(view.size());
+        viewChanges.increment();
+    }
+
+    @Override
+    public void acknowledged(long nanosFromReceipt) {
+        registerClusterMeters();
+        ackLatency.record(nanosFromReceipt, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void duplicate() {
+        duplicatePost();
+    }
+
+    @Override
+    public void postTimedOut() {
+        registerClusterMeters();
+        clusterTimeouts.increment();
+    }
+
+    @Override
+    public void catchUpStarted() {
+        registerClusterMeters();
+        catchUpsRunning.set(1);
+    }
+
+    @Override
+    public void caughtUp(long records) {
+        registerClusterMeters();
+        catchUpRecords.increment(records);
+    }
+
+    @Override
+    public void catchUpFinished() {
+        catchUpsRunning.set(0);
+    }
+
+    @Override
+    public void rejoined() {
+        registerClusterMeters();
+        rejoins.increment();
     }
 
     public String scrape() {

@@ -55,6 +55,8 @@ public final class LocalTopicService implements TopicService {
     private final List<ClientSubscription> patternSubscriptions = new ArrayList<>();
     private final String idPrefix;
     private long idCounter;
+    /** Sequences through the LAN group when clustered; null on a single node. Set before serving. */
+    private Replicator replicator;
 
     public LocalTopicService(HistoryStore store, TopicServiceConfig config, LongSupplier clockMillis, TopicMetrics metrics) {
         this.store = store;
@@ -70,6 +72,41 @@ public final class LocalTopicService implements TopicService {
             topics.put(info.topic(), state);
         }
         log.info("topic service started with {} topics, message ids {}N", topics.size(), idPrefix);
+    }
+
+    /**
+     * Makes this a clustered service: posts are sequenced by the LAN group's total order instead of
+     * here. Called once, before the node serves.
+     */
+    void attachReplicator(Replicator replicator) {
+        this.replicator = replicator;
+    }
+
+    HistoryStore store() {
+        return store;
+    }
+
+    TopicServiceConfig config() {
+        return config;
+    }
+
+    TopicMetrics metrics() {
+        return metrics;
+    }
+
+    /** The next message id this node hands out (sequencer thread only). */
+    String nextMessageId() {
+        return idPrefix + (++idCounter);
+    }
+
+    /** Every topic known here (sequencer thread only). */
+    Map<String, TopicState> topicStates() {
+        return topics;
+    }
+
+    /** Cluster only: why posts and subscriptions are refused, or null once this node serves again. */
+    void setUnavailable(String reason) {
+        unavailableReason = reason;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -94,7 +131,11 @@ public final class LocalTopicService implements TopicService {
         long receivedNanos = System.nanoTime();
         CompletableFuture<PostResult> result = new CompletableFuture<>();
         result.whenComplete((r, e) -> inflightPosts.decrementAndGet());
-        if (!runOnSequencer(() -> sequence(topic, payload, idempotencyKey, receivedNanos, result))) {
+        Replicator r = replicator;
+        Runnable task = r == null
+                ? () -> sequence(topic, payload, idempotencyKey, receivedNanos, result)
+                : () -> r.propose(topic, payload, idempotencyKey, receivedNanos, result);
+        if (!runOnSequencer(task)) {
             result.completeExceptionally(new ServiceUnavailableException("node is shutting down"));
         }
         return result;
@@ -198,10 +239,22 @@ public final class LocalTopicService implements TopicService {
             result.completeExceptionally(new ServiceUnavailableException(unavailableReason));
             return;
         }
+        result.complete(new PostResult(ack, false));
+        deliver(state, seq, envelope, receivedNanos);
+    }
+
+    /**
+     * Makes message {@code seq} of a topic visible: the delivered seq moves to it and live
+     * subscribers get it. Called in seq order, once the message may never be taken back (durable
+     * here on a single node; committed on a majority when clustered).
+     */
+    void deliver(TopicState state, long seq, byte[] envelope, long receivedNanos) {
         Invariants.check(seq == state.deliveredSeq + 1, "durable out of order on %s: %s after %s",
                 state.name, seq, state.deliveredSeq);
         state.deliveredSeq = seq;
-        result.complete(new PostResult(ack, false));
+        if (replicator != null) {
+            visible.put(state.name, seq);
+        }
         metrics.posted(state.name);
         int handedTo = 0;
         List<TopicSubscription> subs = state.subscriptions;
@@ -235,7 +288,7 @@ public final class LocalTopicService implements TopicService {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
-    private TopicState topicState(String topic) {
+    TopicState topicState(String topic) {
         TopicState state = topics.get(topic);
         if (state == null) {
             state = new TopicState(topic, 0);
@@ -266,6 +319,11 @@ public final class LocalTopicService implements TopicService {
         if (subs.size() >= config.maxSubscriptionsPerConnection()) {
             sink.offer(Frames.error(subscriptionId, "too-many-requests", "a connection may hold at most "
                     + config.maxSubscriptionsPerConnection() + " subscriptions"));
+            return;
+        }
+        if (replicator != null && unavailableReason != null) {
+            // Clustered and not serving (minority, or catching up): the client must go to another node.
+            sink.offer(Frames.error(subscriptionId, "unavailable", unavailableReason));
             return;
         }
         boolean wildcard = TopicName.isWildcard(topicOrPattern);
@@ -480,6 +538,33 @@ public final class LocalTopicService implements TopicService {
         }
     }
 
+    /**
+     * Cluster only: ends every subscription with an {@code unavailable} error, because this node stops
+     * serving (it lost the majority or must catch up); clients resume on another node by fromSeq.
+     */
+    void endAllSubscriptions(String reason) {
+        for (SubscriberSink sink : new ArrayList<>(connections.keySet())) {
+            Map<String, ClientSubscription> subs = connections.get(sink);
+            for (ClientSubscription client : new ArrayList<>(subs.values())) {
+                endSubscription(client, Frames.error(client.id, "unavailable", reason));
+            }
+        }
+    }
+
+    /**
+     * The newest seq of a topic that readers may see: everything on a single node; when clustered,
+     * only what is committed (a message durable here alone could still be replaced by the group).
+     * Readable from any thread.
+     */
+    @Override
+    public long visibleThrough(String topic) {
+        if (replicator == null) {
+            return Long.MAX_VALUE;
+        }
+        Long seq = visible.get(topic);
+        return seq == null ? 0 : seq;
+    }
+
     /** Subscribe ops currently registered, over all connections (for the subscribers gauge). */
     public int subscriptionCount() {
         return subscriptionCount.get();
@@ -519,7 +604,7 @@ public final class LocalTopicService implements TopicService {
         }
     }
 
-    private boolean runOnSequencer(Runnable task) {
+    boolean runOnSequencer(Runnable task) {
         try {
             sequencer.execute(() -> {
                 try {
@@ -544,10 +629,22 @@ public final class LocalTopicService implements TopicService {
 
     // ---------------------------------------------------------------- state records
 
+    /** Cluster only: the committed seq of every topic, for readers on other threads. */
+    private final Map<String, Long> visible = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Cluster only: sets what readers may see of a topic after a catch-up (sequencer thread). */
+    void setVisible(TopicState state) {
+        visible.put(state.name, state.deliveredSeq);
+    }
+
     /** One topic's sequencing and subscriber state, owned by the sequencer thread. */
-    private static final class TopicState {
+    final class TopicState {
         final String name;
         long lastSeq;
+        /** Cluster only: id of the message at lastSeq ("" when none), for a joiner's consistency check. */
+        String lastId = "";
+        /** Cluster only: idempotency keys of messages sequenced but not yet durable here, with their acks. */
+        Map<String, byte[]> replicatedKeys;
         long deliveredSeq;
         long lastTimestampMillis;
         long failedFromSeq = Long.MAX_VALUE; // first seq whose append failed; nothing after it is delivered
@@ -559,6 +656,7 @@ public final class LocalTopicService implements TopicService {
             this.lastSeq = lastSeq;
             this.deliveredSeq = lastSeq;
         }
+
     }
 
     /** One subscribe op of one connection, spanning one topic or every topic its pattern matches. */

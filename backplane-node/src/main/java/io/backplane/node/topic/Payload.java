@@ -32,6 +32,14 @@ public final class Payload {
         this.envelopeTail = envelopeTail;
     }
 
+    /**
+     * Rebuilds a payload from its two encoded parts, as another node encoded them (replication ships
+     * the parts, so a replica builds byte-identical envelopes without parsing the body again).
+     */
+    public static Payload fromEncoded(byte[] contentTypeJson, byte[] envelopeTail) {
+        return new Payload(contentTypeJson, envelopeTail);
+    }
+
     /** The content type as a JSON string literal, quotes included. */
     public byte[] contentTypeJson() {
         return contentTypeJson;

@@ -32,6 +32,14 @@ public interface TopicService extends AutoCloseable {
     /** The sink drained below its low-water mark: continue any paused replay. */
     void replayRoomAvailable(SubscriberSink sink);
 
+    /**
+     * The newest seq of {@code topic} that history reads may return: a clustered node shows only what
+     * is committed. {@link Long#MAX_VALUE} when everything stored is visible. Any thread.
+     */
+    default long visibleThrough(String topic) {
+        return Long.MAX_VALUE;
+    }
+
     /** Null when the service takes posts, else the reason it does not (for 503 and /health). */
     String unavailableReason();
 

@@ -1,0 +1,289 @@
+package io.backplane.node.cluster;
+
+import io.backplane.history.AppendRequest;
+import io.backplane.history.HistoryRecord;
+import io.backplane.history.HistoryStore;
+import io.backplane.history.HistoryStoreOverloadedException;
+import io.backplane.history.TopicInfo;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings this node's histories to a cut decided by the LAN group: for each topic, keep the longest
+ * prefix that agrees with the donor's history, cut off anything after it, and append the donor's
+ * records from there to the cut, with the idempotency keys stored with them. Only the suffix a node
+ * lacks crosses the network. Runs on its own thread (blocking HTTP and store waits).
+ *
+ * <p>Histories agree up to a seq when the message ids at that seq agree: within an era every member
+ * stores only messages the whole view delivered at the same place, so equal ids at a seq mean equal
+ * histories up to it. A node's history can disagree only after a restart of the whole LAN that went
+ * on without it (messages it stored that never committed), and then only near its end, which the
+ * search walks back over in growing windows.
+ */
+public final class CatchUp {
+    private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
+    static final int CHUNK_RECORDS = 4096;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** Where a topic must end after the catch-up, and who holds it. */
+    public record Target(String topic, long lastSeq, String lastId, String donorHttp) {
+    }
+
+    /** The state this node must reach before it serves in view {@code viewId}. */
+    public record Cut(long viewId, long era, List<Target> targets) {
+    }
+
+    /** Where one topic ends after the catch-up. */
+    public record Held(String topic, long lastSeq, String lastId, long lastTimestampMillis) {
+    }
+
+    public record Result(List<Held> topics, long recordsFetched) {
+    }
+
+    private final HistoryStore store;
+    private final LongConsumer progress;
+
+    public CatchUp(HistoryStore store, LongConsumer progress) {
+        this.store = store;
+        this.progress = progress;
+    }
+
+    /** Runs the catch-up; throws an unchecked exception when a donor cannot be read (the caller retries). */
+    public Result run(Cut cut, List<String> localTopics) {
+        List<Held> held = new ArrayList<>();
+        Set<String> inCut = new TreeSet<>();
+        long fetched = 0;
+        for (Target t : cut.targets()) {
+            inCut.add(t.topic());
+            fetched += catchUp(t);
+            long ts = 0;
+            if (t.lastSeq() > 0) {
+                List<HistoryRecord> last = store.readFrom(t.topic(), t.lastSeq(), 1);
+                ts = last.isEmpty() ? 0 : last.get(0).timestampMillis();
+            }
+            held.add(new Held(t.topic(), t.lastSeq(), t.lastId(), ts));
+        }
+        for (String topic : localTopics) {
+            if (!inCut.contains(topic) && lastSeq(topic) > 0) {
+                // Nothing of it committed anywhere the group can see: what we hold never counted.
+                log.warn("topic {} is not in the LAN's history; dropping this node's uncommitted copy", topic);
+                await(store.truncateAfter(topic, 0));
+                held.add(new Held(topic, 0, "", 0));
+            }
+        }
+        return new Result(held, fetched);
+    }
+
+    private long lastSeq(String topic) {
+        return store.topic(topic).map(TopicInfo::lastSeq).orElse(0L);
+    }
+
+    private long catchUp(Target t) {
+        long local = lastSeq(t.topic());
+        if (local > t.lastSeq()) {
+            log.warn("{}: this node holds seqs {}..{} the LAN never committed; cutting them off", t.topic(),
+                    t.lastSeq() + 1, local);
+            await(store.truncateAfter(t.topic(), t.lastSeq()));
+            local = t.lastSeq();
+        }
+        if (local > 0) {
+            String mine = idAt(t.topic(), local);
+            String theirs = local == t.lastSeq() ? t.lastId() : idOf(fetch(t, local, local).get(0).record().body());
+            if (!mine.equals(theirs)) {
+                long agreed = lastAgreement(t, local);
+                log.warn("{}: this node's history differs from the LAN's after seq {}; cutting off {}..{}", t.topic(),
+                        agreed, agreed + 1, local);
+                await(store.truncateAfter(t.topic(), agreed));
+                local = agreed;
+            }
+        }
+        long fetched = 0;
+        long from = local + 1;
+        while (from <= t.lastSeq()) {
+            List<AppendRequest> chunk = fetch(t, from, t.lastSeq());
+            CompletableFuture<Void> last = null;
+            for (AppendRequest a : chunk) {
+                last = appendWaitingForRoom(a);
+            }
+            if (last != null) {
+                await(last);
+            }
+            fetched += chunk.size();
+            progress.accept(chunk.size());
+            from = chunk.get(chunk.size() - 1).record().seq() + 1;
+        }
+        return fetched;
+    }
+
+    private CompletableFuture<Void> appendWaitingForRoom(AppendRequest a) {
+        while (true) {
+            CompletableFuture<Void> f = store.append(a);
+            if (!f.isCompletedExceptionally()) {
+                return f;
+            }
+            try {
+                f.join();
+                return f;
+            } catch (CompletionException e) {
+                if (!(e.getCause() instanceof HistoryStoreOverloadedException)) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+        }
+    }
+
+    /** The highest seq at or below {@code below} where this node and the donor hold the same message. */
+    private long lastAgreement(Target t, long below) {
+        long window = 256;
+        long hi = below;
+        while (hi > 0) {
+            long lo = Math.max(1, hi - window + 1);
+            List<AppendRequest> theirs = fetch(t, lo, hi);
+            List<HistoryRecord> mine = store.readFrom(t.topic(), lo, (int) (hi - lo + 1));
+            for (int i = Math.min(theirs.size(), mine.size()) - 1; i >= 0; i--) {
+                HistoryRecord a = mine.get(i);
+                HistoryRecord b = theirs.get(i).record();
+                if (a.seq() == b.seq() && idOf(a.body()).equals(idOf(b.body()))) {
+                    return a.seq();
+                }
+            }
+            hi = lo - 1;
+            window *= 4;
+        }
+        return 0;
+    }
+
+    private String idAt(String topic, long seq) {
+        List<HistoryRecord> r = store.readFrom(topic, seq, 1);
+        return r.isEmpty() || r.get(0).seq() != seq ? "" : idOf(r.get(0).body());
+    }
+
+    /** Records {@code from..to} (at least one, at most a chunk) from the donor's store. */
+    private List<AppendRequest> fetch(Target t, long from, long to) {
+        if (t.donorHttp() == null) {
+            throw new IllegalStateException("no HTTP address known for the donor of " + t.topic());
+        }
+        String uri = "http://" + t.donorHttp() + "/internal/v1/transfer?topic="
+                + URLEncoder.encode(t.topic(), StandardCharsets.UTF_8) + "&fromSeq=" + from + "&toSeq=" + to
+                + "&maxRecords=" + CHUNK_RECORDS;
+        HttpRequest request = HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(30)).GET().build();
+        HttpResponse<byte[]> response;
+        try {
+            response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException("donor " + t.donorHttp() + " unreachable: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("donor " + t.donorHttp() + " answered " + response.statusCode() + " for "
+                    + t.topic() + " " + from + ".." + to + ": " + new String(response.body(), StandardCharsets.UTF_8));
+        }
+        List<AppendRequest> records = decodeChunk(t.topic(), response.body());
+        if (records.isEmpty() || records.get(0).record().seq() != from) {
+            throw new IllegalStateException("donor " + t.donorHttp() + " does not hold " + t.topic() + " from " + from
+                    + " (retention?)");
+        }
+        return records;
+    }
+
+    private static void await(CompletableFuture<Void> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("store: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** The {@code id} field of a stored envelope (it is always the fourth field; see Envelopes). */
+    public static String idOf(byte[] envelope) {
+        String s = new String(envelope, 0, Math.min(envelope.length, 1024), StandardCharsets.UTF_8);
+        int at = s.indexOf("\"id\":\"");
+        if (at < 0) {
+            return "";
+        }
+        int end = s.indexOf('"', at + 6);
+        return end < 0 ? "" : s.substring(at + 6, end);
+    }
+
+    /**
+     * The transfer chunk's body (docs/WIRE.md "State transfer"): per record, seq, timestamp, the
+     * envelope, and the idempotency key and stored answer when there is one.
+     */
+    public static byte[] encodeChunk(List<AppendRequest> records) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(records.size());
+            for (AppendRequest a : records) {
+                out.writeLong(a.record().seq());
+                out.writeLong(a.record().timestampMillis());
+                out.writeInt(a.record().body().length);
+                out.write(a.record().body());
+                out.writeBoolean(a.idempotencyKey() != null);
+                if (a.idempotencyKey() != null) {
+                    out.writeUTF(a.idempotencyKey());
+                    out.writeInt(a.idempotencyValue().length);
+                    out.write(a.idempotencyValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static List<AppendRequest> decodeChunk(String topic, byte[] body) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
+            int n = in.readInt();
+            List<AppendRequest> out = new ArrayList<>(Math.max(0, Math.min(n, CHUNK_RECORDS)));
+            for (int i = 0; i < n; i++) {
+                long seq = in.readLong();
+                long ts = in.readLong();
+                byte[] envelope = new byte[in.readInt()];
+                in.readFully(envelope);
+                String key = null;
+                byte[] value = null;
+                if (in.readBoolean()) {
+                    key = in.readUTF();
+                    value = new byte[in.readInt()];
+                    in.readFully(value);
+                }
+                out.add(new AppendRequest(topic, new HistoryRecord(seq, ts, envelope), key, value));
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("undecodable transfer chunk for " + topic + ": " + e.getMessage(), e);
+        }
+    }
+}

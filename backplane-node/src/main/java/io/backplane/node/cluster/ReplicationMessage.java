@@ -1,0 +1,137 @@
+package io.backplane.node.cluster;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What nodes of one LAN multicast to each other in the LAN group (docs/WIRE.md, "Replication").
+ *
+ * <ul>
+ *   <li>{@link Post} (ABCAST): a client's post, forwarded by the node that took it. Its place in the
+ *       LAN's total order decides its topic {@code seq} at every replica.</li>
+ *   <li>{@link Mark} (CBCAST): "everything up to this place in the total order is durable here". A
+ *       post is acknowledged, and shown to subscribers, once a majority has marked past it.</li>
+ *   <li>{@link Status} (ABCAST): sent by every member at every view install: its era, whether it
+ *       serves, and its per-topic state at the install. A joiner takes its cut from them.</li>
+ * </ul>
+ */
+public sealed interface ReplicationMessage {
+    byte POST = 1;
+    byte MARK = 2;
+    byte STATUS = 3;
+
+    /** A post as the taking node built it; {@code id} is unique across LANs and incarnations. */
+    record Post(String id, String topic, long timestampMillis, String idempotencyKey, byte[] contentTypeJson,
+                byte[] envelopeTail) implements ReplicationMessage {
+    }
+
+    /** Durable here through ABCAST ordinal {@code ordinal} of view {@code viewId} (0 = everything before that view). */
+    record Mark(long viewId, long ordinal) implements ReplicationMessage {
+    }
+
+    /** One topic's state: its last seq and the id of the message at it (empty when lastSeq is 0). */
+    record TopicEntry(String topic, long lastSeq, String lastId) {
+    }
+
+    /**
+     * A member's state at the install of view {@code viewId}: the era of the history it holds (see
+     * {@link Replicator}), whether it serves (its history is the group's, up to the install), and
+     * every topic it holds.
+     */
+    record Status(long viewId, long era, boolean serving, List<TopicEntry> topics) implements ReplicationMessage {
+        public Status {
+            topics = List.copyOf(topics);
+        }
+    }
+
+    static byte[] encode(ReplicationMessage m) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(m instanceof Post p ? 64 + p.envelopeTail.length : 64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            if (m instanceof Post p) {
+                    out.writeByte(POST);
+                    out.writeUTF(p.id);
+                    out.writeUTF(p.topic);
+                    out.writeLong(p.timestampMillis);
+                    out.writeBoolean(p.idempotencyKey != null);
+                    if (p.idempotencyKey != null) {
+                        out.writeUTF(p.idempotencyKey);
+                    }
+                    writeBytes(out, p.contentTypeJson);
+                    writeBytes(out, p.envelopeTail);
+            } else if (m instanceof Mark k) {
+                    out.writeByte(MARK);
+                    out.writeLong(k.viewId);
+                    out.writeLong(k.ordinal);
+            } else if (m instanceof Status s) {
+                    out.writeByte(STATUS);
+                    out.writeLong(s.viewId);
+                    out.writeLong(s.era);
+                    out.writeBoolean(s.serving);
+                    out.writeInt(s.topics.size());
+                    for (TopicEntry e : s.topics) {
+                        out.writeUTF(e.topic);
+                        out.writeLong(e.lastSeq);
+                        out.writeUTF(e.lastId);
+                    }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Decodes a message; throws {@link IllegalArgumentException} for bytes no node of ours wrote. */
+    static ReplicationMessage decode(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            byte type = in.readByte();
+            return switch (type) {
+                case POST -> {
+                    String id = in.readUTF();
+                    String topic = in.readUTF();
+                    long ts = in.readLong();
+                    String key = in.readBoolean() ? in.readUTF() : null;
+                    yield new Post(id, topic, ts, key, readBytes(in), readBytes(in));
+                }
+                case MARK -> new Mark(in.readLong(), in.readLong());
+                case STATUS -> {
+                    long viewId = in.readLong();
+                    long era = in.readLong();
+                    boolean serving = in.readBoolean();
+                    int n = in.readInt();
+                    if (n < 0) {
+                        throw new IllegalArgumentException("negative topic count");
+                    }
+                    List<TopicEntry> topics = new ArrayList<>(Math.min(n, 1 << 16));
+                    for (int i = 0; i < n; i++) {
+                        topics.add(new TopicEntry(in.readUTF(), in.readLong(), in.readUTF()));
+                    }
+                    yield new Status(viewId, era, serving, topics);
+                }
+                default -> throw new IllegalArgumentException("unknown replication message type " + type);
+            };
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated replication message", e);
+        }
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) {
+            throw new IOException("bad length " + n);
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+}

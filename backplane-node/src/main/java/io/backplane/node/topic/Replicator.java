@@ -1,0 +1,804 @@
+package io.backplane.node.topic;
+
+import io.backplane.group.protocol.Effect;
+import io.backplane.group.protocol.Kind;
+import io.backplane.group.protocol.ProcessId;
+import io.backplane.group.protocol.View;
+import io.backplane.history.AppendRequest;
+import io.backplane.history.HistoryRecord;
+import io.backplane.history.HistoryStore;
+import io.backplane.history.HistoryStoreOverloadedException;
+import io.backplane.history.TopicInfo;
+import io.backplane.node.cluster.CatchUp;
+import io.backplane.node.cluster.ClusterState;
+import io.backplane.node.cluster.GroupLink;
+import io.backplane.node.cluster.ReplicationMessage;
+import io.backplane.node.cluster.ReplicationMessage.Mark;
+import io.backplane.node.cluster.ReplicationMessage.Post;
+import io.backplane.node.cluster.ReplicationMessage.Status;
+import io.backplane.node.cluster.ReplicationMessage.TopicEntry;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replicates the node's topics across its LAN (DESIGN.md §4; docs/ARCHITECTURE.md §10 has the
+ * argument). Every node of a LAN of up to five replicates every topic, so each topic's process group
+ * is the LAN group itself and a topic's total order is its slice of the LAN's ABCAST order.
+ *
+ * <ol>
+ *   <li><b>Sequencing.</b> A post taken by any node is multicast by ABCAST. Every member assigns the
+ *       topic's next {@code seq} as it delivers it, so all members assign the same seqs. Idempotency
+ *       keys are checked at the same point, against this member's history and the keys still in
+ *       flight, so a retry at another node is recognised everywhere alike.</li>
+ *   <li><b>Persisting only the settled.</b> A member appends a message to RocksDB only once it is
+ *       stable ({@link Effect.Stable}: every member of the view delivered it) or its view ended (the
+ *       flush settles everything delivered in it at every survivor). ABCAST delivery is not uniform —
+ *       a member that crashes may have delivered what the survivors order otherwise — but no member
+ *       ever stores such a message, so every member's history is a prefix of the group's.</li>
+ *   <li><b>Commit.</b> Members multicast {@link Mark}s of how far they have stored. A place in the
+ *       order is committed once a majority of {@code max(LAN size, view size)} marked past it: only
+ *       then does the taking node answer 201 and does any node show the message to subscribers or
+ *       history readers. A committed message is on a majority of the LAN's nodes, so it survives
+ *       anything short of losing that majority, including every node restarting at once.</li>
+ *   <li><b>Joining.</b> At every view install each member multicasts its {@link Status}. If the
+ *       coordinator serves, its status is the cut: a joiner fetches what it lacks from it (only the
+ *       suffix after its own history), then applies the messages of the new view it held back. If
+ *       nobody serves (the whole LAN restarted), the members wait for a majority, and take for each
+ *       topic the longest history among the members of the newest era: every committed message is on
+ *       a majority, so one of them has it, and within an era histories are prefixes of each other.</li>
+ * </ol>
+ *
+ * <p>All methods run on the topic service's sequencer thread; group effects are handed over to it
+ * in order.
+ */
+public final class Replicator {
+    private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+    private static final long POST_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** A place in the LAN's ABCAST order: ordinal {@code ordinal} of view {@code viewId}. */
+    record Position(long viewId, long ordinal) implements Comparable<Position> {
+        static final Position ZERO = new Position(0, 0);
+
+        @Override
+        public int compareTo(Position o) {
+            int c = Long.compare(viewId, o.viewId);
+            return c != 0 ? c : Long.compare(ordinal, o.ordinal);
+        }
+
+        boolean atLeast(Position o) {
+            return compareTo(o) >= 0;
+        }
+    }
+
+    /** A post this node took, until it is answered. */
+    private static final class Origin {
+        final CompletableFuture<PostResult> result;
+        final long receivedNanos;
+        Position position;
+        byte[] ack;
+        boolean duplicate;
+
+        Origin(CompletableFuture<PostResult> result, long receivedNanos) {
+            this.result = result;
+            this.receivedNanos = receivedNanos;
+        }
+    }
+
+    /** A delivered post at its place in the order: a new message, or a duplicate (no record). */
+    private static final class Entry {
+        final Position position;
+        final LocalTopicService.TopicState topic;
+        final HistoryRecord record;
+        final String key;
+        final byte[] ack;
+        final long receivedNanos;
+        CompletableFuture<Void> durable;
+
+        Entry(Position position, LocalTopicService.TopicState topic, HistoryRecord record, String key, byte[] ack,
+              long receivedNanos) {
+            this.position = position;
+            this.topic = topic;
+            this.record = record;
+            this.key = key;
+            this.ack = ack;
+            this.receivedNanos = receivedNanos;
+        }
+    }
+
+    private final LocalTopicService service;
+    private final HistoryStore store;
+    private final GroupLink.Factory links;
+    private final ClusterState clusterState;
+    private final ClusterMetrics metrics;
+    private final ExecutorService catchUpThread =
+            Executors.newSingleThreadExecutor(r -> daemon(r, "backplane-catch-up"));
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "backplane-cluster-timer"));
+
+    private volatile GroupLink link;
+    private volatile View view;
+    private boolean available = true;
+    private volatile boolean serving;
+    private boolean closed;
+    private long era;
+
+    // Order and stability within the current view.
+    private long ordinal;
+    private long stableThrough;
+    private final ArrayDeque<Entry> unstable = new ArrayDeque<>();
+    private final ArrayDeque<Entry> storing = new ArrayDeque<>();
+    private Position durable = Position.ZERO;
+    private Position markSent = Position.ZERO;
+    private boolean markScheduled;
+    private final Map<ProcessId, Position> marks = new HashMap<>();
+    private Position committed = Position.ZERO;
+    private final ArrayDeque<Entry> awaitingCommit = new ArrayDeque<>();
+
+    // Posts taken here.
+    private final Map<String, Origin> proposed = new HashMap<>();
+    private final TreeMap<Position, List<Origin>> awaitingAck = new TreeMap<>();
+
+    // Joining: statuses of the current view, the posts held back until the cut is applied.
+    private final Map<ProcessId, Status> statuses = new HashMap<>();
+    private final List<Object[]> heldBack = new ArrayList<>();
+    private CatchUp.Cut cut;
+
+    public Replicator(LocalTopicService service, GroupLink.Factory links, ClusterState clusterState,
+                      ClusterMetrics metrics) {
+        this.service = service;
+        this.store = service.store();
+        this.links = links;
+        this.clusterState = clusterState;
+        this.metrics = metrics;
+        this.era = clusterState.era();
+        service.attachReplicator(this);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Joins the LAN group; the node serves once a view with a cut is reached (see {@link #serving}). */
+    public void start() throws java.io.IOException {
+        service.setUnavailable("joining the LAN");
+        for (LocalTopicService.TopicState st : service.topicStates().values()) {
+            st.lastId = lastIdInStore(st.name, st.lastSeq);
+        }
+        link = links.create();
+        GroupLink current = link;
+        current.start(effect -> service.runOnSequencer(() -> onEffect(current, effect)));
+        timer.scheduleAtFixedRate(() -> service.runOnSequencer(this::expirePosts), 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The current incarnation's link (any thread; changes when the node rejoins). */
+    public GroupLink link() {
+        return link;
+    }
+
+    /** The last installed view, or null (any thread). */
+    public View view() {
+        return view;
+    }
+
+    /** True once this node holds the LAN's histories and takes posts (any thread). */
+    public boolean isServing() {
+        return serving;
+    }
+
+    // ---------------------------------------------------------------- posts taken here
+
+    void propose(String topic, Payload payload, String idempotencyKey, long receivedNanos,
+                 CompletableFuture<PostResult> result) {
+        if (!serving || !available) {
+            result.completeExceptionally(new ServiceUnavailableException(reasonNotServing()));
+            return;
+        }
+        String id = service.nextMessageId();
+        Post post = new Post(id, topic, System.currentTimeMillis(), idempotencyKey, payload.contentTypeJson(),
+                payload.envelopeTail());
+        try {
+            link.multicast(Kind.ABCAST, ReplicationMessage.encode(post));
+        } catch (IllegalStateException e) {
+            result.completeExceptionally(new TooManyRequestsException("the LAN group's send queue is full; retry shortly"));
+            return;
+        }
+        proposed.put(id, new Origin(result, receivedNanos));
+    }
+
+    private void expirePosts() {
+        long now = System.nanoTime();
+        Iterator<Origin> it = proposed.values().iterator();
+        while (it.hasNext()) {
+            Origin o = it.next();
+            if (now - o.receivedNanos > POST_TIMEOUT_NANOS) {
+                it.remove();
+                timeOut(o);
+            }
+        }
+        for (Iterator<List<Origin>> lists = awaitingAck.values().iterator(); lists.hasNext(); ) {
+            List<Origin> list = lists.next();
+            list.removeIf(o -> {
+                if (now - o.receivedNanos > POST_TIMEOUT_NANOS) {
+                    timeOut(o);
+                    return true;
+                }
+                return false;
+            });
+            if (list.isEmpty()) {
+                lists.remove();
+            }
+        }
+    }
+
+    private void timeOut(Origin o) {
+        metrics.postTimedOut();
+        o.result.completeExceptionally(new ServiceUnavailableException(
+                "the post was not acknowledged by a majority of the LAN within 10 s; retry it with the same Idempotency-Key"));
+    }
+
+    // ---------------------------------------------------------------- group effects
+
+    private void onEffect(GroupLink from, Effect effect) {
+        if (from != link || closed) {
+            return; // an effect of an incarnation we already gave up
+        }
+        if (effect instanceof Effect.Deliver d) {
+            onDeliver(d);
+        } else if (effect instanceof Effect.Stable s) {
+            onStable(s.viewId(), s.abcastThrough());
+        } else if (effect instanceof Effect.InstallView iv) {
+            onInstall(iv.view());
+        } else if (effect instanceof Effect.Availability a) {
+            onAvailability(a.available(), a.reason());
+        } else if (effect instanceof Effect.Excluded || effect instanceof Effect.Left) {
+            onExcluded(effect);
+        }
+    }
+
+    private void onDeliver(Effect.Deliver d) {
+        ReplicationMessage m;
+        try {
+            m = ReplicationMessage.decode(d.payload());
+        } catch (IllegalArgumentException e) {
+            log.error("dropping an undecodable replication message from {}: {}", d.id().sender(), e.getMessage());
+            if (d.kind() == Kind.ABCAST) {
+                ordinal++; // it still holds its place in the order
+            }
+            return;
+        }
+        if (m instanceof Mark mark) {
+            onMark(d.id().sender(), mark);
+            return;
+        }
+        if (d.kind() != Kind.ABCAST) {
+            log.error("ignoring a {} sent by CBCAST from {}", m.getClass().getSimpleName(), d.id().sender());
+            return;
+        }
+        Position position = new Position(d.viewId(), ++ordinal);
+        if (m instanceof Status status) {
+            onStatus(d.id().sender(), status);
+        } else if (m instanceof Post post) {
+            if (serving) {
+                sequence(position, post);
+            } else {
+                heldBack.add(new Object[]{position, post});
+            }
+        }
+    }
+
+    /** Assigns the post its seq (or recognises it as a retry) at its place in the order. */
+    private void sequence(Position position, Post post) {
+        LocalTopicService.TopicState st = service.topicState(post.topic());
+        Origin origin = proposed.remove(post.id());
+        long receivedNanos = origin == null ? System.nanoTime() : origin.receivedNanos;
+        Entry entry;
+        byte[] firstAck = post.idempotencyKey() == null ? null : answeredBefore(st, post.idempotencyKey());
+        if (firstAck != null) {
+            entry = new Entry(position, st, null, null, firstAck, receivedNanos);
+            metrics.duplicate();
+        } else {
+            long seq = ++st.lastSeq;
+            long ts = Math.max(post.timestampMillis(), st.lastTimestampMillis);
+            st.lastTimestampMillis = ts;
+            st.lastId = post.id();
+            Payload payload = Payload.fromEncoded(post.contentTypeJson(), post.envelopeTail());
+            String lan = service.config().lan();
+            byte[] envelope = Envelopes.full(st.name, lan, seq, post.id(), ts, payload);
+            byte[] ack = Envelopes.ack(st.name, lan, seq, post.id(), ts, payload);
+            if (post.idempotencyKey() != null) {
+                if (st.replicatedKeys == null) {
+                    st.replicatedKeys = new HashMap<>();
+                }
+                st.replicatedKeys.put(post.idempotencyKey(), ack);
+            }
+            entry = new Entry(position, st, new HistoryRecord(seq, ts, envelope), post.idempotencyKey(), ack, receivedNanos);
+        }
+        if (origin != null) {
+            origin.position = position;
+            origin.ack = entry.ack;
+            origin.duplicate = entry.record == null;
+            awaitingAck.computeIfAbsent(position, p -> new ArrayList<>(1)).add(origin);
+        }
+        unstable.addLast(entry);
+        if (position.ordinal() <= stableThrough) {
+            storeStable();
+        }
+    }
+
+    private byte[] answeredBefore(LocalTopicService.TopicState st, String key) {
+        if (st.replicatedKeys != null) {
+            byte[] ack = st.replicatedKeys.get(key);
+            if (ack != null) {
+                return ack;
+            }
+        }
+        Optional<byte[]> stored = store.idempotencyEntry(st.name, key);
+        return stored.orElse(null);
+    }
+
+    private void onStable(long viewId, long through) {
+        View v = view;
+        if (v == null || viewId != v.id() || through <= stableThrough) {
+            return;
+        }
+        stableThrough = through;
+        storeStable();
+    }
+
+    /** Stores, in order, every sequenced entry that is stable. */
+    private void storeStable() {
+        while (!unstable.isEmpty() && unstable.peekFirst().position.ordinal() <= stableThrough
+                && unstable.peekFirst().position.viewId() == view.id()) {
+            store(unstable.pollFirst());
+        }
+    }
+
+    private void store(Entry e) {
+        if (e.record == null) {
+            e.durable = CompletableFuture.completedFuture(null);
+        } else {
+            AppendRequest append = new AppendRequest(e.topic.name, e.record, e.key, e.key == null ? null : e.ack);
+            e.durable = appendRetryingWhenFull(append);
+        }
+        storing.addLast(e);
+        e.durable.whenComplete((ok, error) -> service.runOnSequencer(this::drainDurable));
+    }
+
+    /**
+     * A stable message must be stored: the history store's queue being full is back-pressure, not a
+     * refusal, so the append is retried until it is taken (any other failure stops the node).
+     */
+    private CompletableFuture<Void> appendRetryingWhenFull(AppendRequest append) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        tryAppend(append, done);
+        return done;
+    }
+
+    private void tryAppend(AppendRequest append, CompletableFuture<Void> done) {
+        CompletableFuture<Void> f;
+        try {
+            f = store.append(append);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((ok, error) -> {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof HistoryStoreOverloadedException) {
+                timer.schedule(() -> tryAppend(append, done), 1, TimeUnit.MILLISECONDS);
+            } else if (cause != null) {
+                done.completeExceptionally(cause);
+            } else {
+                done.complete(null);
+            }
+        });
+    }
+
+    private void drainDurable() {
+        boolean advanced = false;
+        while (!storing.isEmpty() && storing.peekFirst().durable.isDone()) {
+            Entry e = storing.pollFirst();
+            if (e.durable.isCompletedExceptionally()) {
+                storageFailed(e);
+                return;
+            }
+            if (e.key != null && e.topic.replicatedKeys != null && e.record != null) {
+                e.topic.replicatedKeys.remove(e.key); // the store answers for it from now on
+            }
+            durable = e.position;
+            advanced = true;
+            if (e.record != null) {
+                awaitingCommit.addLast(e);
+            }
+        }
+        if (advanced) {
+            marks.put(link.self(), durable);
+            scheduleMark();
+            checkCommit();
+        }
+    }
+
+    private void storageFailed(Entry e) {
+        Throwable error;
+        try {
+            e.durable.join();
+            error = null;
+        } catch (CompletionException ce) {
+            error = ce.getCause();
+        }
+        log.error("a stable message could not be stored on {}; this node leaves its LAN", e.topic.name, error);
+        service.setUnavailable("storage failed: " + (error == null ? "unknown" : error.getMessage()));
+        serving = false;
+        closed = true;
+        failAllPending("storage failed on this node; retry the post on another node with the same Idempotency-Key");
+        service.endAllSubscriptions("storage failed on this node");
+        link.close(); // the others see a crash: nothing of ours counts any more
+    }
+
+    private void scheduleMark() {
+        if (markScheduled) {
+            return;
+        }
+        markScheduled = true;
+        // One mark for everything stored by the time the sequencer gets to it: a burst of durable
+        // appends (one group commit) costs one multicast.
+        service.runOnSequencer(() -> {
+            markScheduled = false;
+            if (serving && durable.compareTo(markSent) > 0) {
+                try {
+                    link.multicast(Kind.CBCAST, ReplicationMessage.encode(new Mark(durable.viewId(), durable.ordinal())));
+                    markSent = durable;
+                } catch (IllegalStateException full) {
+                    timer.schedule(() -> service.runOnSequencer(this::scheduleMark), 1, TimeUnit.MILLISECONDS);
+                }
+            }
+        });
+    }
+
+    private void onMark(ProcessId from, Mark mark) {
+        Position p = new Position(mark.viewId(), mark.ordinal());
+        marks.merge(from, p, (a, b) -> a.atLeast(b) ? a : b);
+        checkCommit();
+    }
+
+    /** Majority needed for a commit: of the LAN as configured, or of the view if it grew beyond. */
+    private int quorum() {
+        int n = Math.max(link.lanSize(), view.size());
+        return n / 2 + 1;
+    }
+
+    private void checkCommit() {
+        View v = view;
+        if (v == null || !serving) {
+            return;
+        }
+        List<Position> known = new ArrayList<>(v.size());
+        for (ProcessId m : v.members()) {
+            known.add(marks.getOrDefault(m, Position.ZERO));
+        }
+        known.sort(java.util.Comparator.reverseOrder());
+        int q = quorum();
+        if (known.size() < q) {
+            return; // fewer members than a majority of the LAN: nothing commits
+        }
+        Position c = known.get(q - 1);
+        if (c.compareTo(committed) <= 0) {
+            return;
+        }
+        committed = c;
+        while (!awaitingCommit.isEmpty() && committed.atLeast(awaitingCommit.peekFirst().position)) {
+            Entry e = awaitingCommit.pollFirst();
+            service.deliver(e.topic, e.record.seq(), e.record.body(), e.receivedNanos);
+        }
+        while (!awaitingAck.isEmpty() && committed.atLeast(awaitingAck.firstKey())) {
+            for (Origin o : awaitingAck.pollFirstEntry().getValue()) {
+                metrics.acknowledged(System.nanoTime() - o.receivedNanos);
+                o.result.complete(new PostResult(o.ack, o.duplicate));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- views
+
+    private void onInstall(View next) {
+        View previous = view;
+        boolean joinerHere = previous == null;
+        if (serving && previous != null) {
+            // The flush settled everything delivered in the old view at every survivor: store it all.
+            while (!unstable.isEmpty()) {
+                store(unstable.pollFirst());
+            }
+        }
+        unstable.clear();
+        heldBack.clear();
+        statuses.clear();
+        cut = null;
+        view = next;
+        ordinal = 0;
+        stableThrough = 0;
+        marks.keySet().retainAll(next.members());
+        log.info("view {} installed: {} (coordinator {}){}", next.id(), names(next), link.nodeName(next.coordinator()),
+                joinerHere ? ", joined" : "");
+        metrics.view(next);
+        if (!serving) {
+            service.setUnavailable(available ? "catching up with the LAN" : reasonNotServing());
+        }
+        Status status = new Status(next.id(), era, serving, topicTable());
+        try {
+            link.multicast(Kind.ABCAST, ReplicationMessage.encode(status));
+        } catch (IllegalStateException e) {
+            // Cannot happen at an install (the queue drained during the flush); without our status a
+            // cut may never be decided, so leave and come back as a new incarnation.
+            log.error("could not send our status at view {}; rejoining", next.id());
+            onExcluded(new Effect.Excluded(next.id()));
+        }
+    }
+
+    private List<TopicEntry> topicTable() {
+        List<TopicEntry> table = new ArrayList<>(service.topicStates().size());
+        for (LocalTopicService.TopicState st : service.topicStates().values()) {
+            if (st.lastSeq > 0) {
+                table.add(new TopicEntry(st.name, st.lastSeq, st.lastId));
+            }
+        }
+        return table;
+    }
+
+    private void onStatus(ProcessId from, Status status) {
+        if (status.viewId() != view.id()) {
+            return;
+        }
+        statuses.put(from, status);
+        if (!serving && cut == null) {
+            tryDecideCut();
+        }
+    }
+
+    /**
+     * Decides what this member must hold before it serves. A serving coordinator's status is the
+     * group's state at the install. With no one serving (the LAN restarted), a majority of the LAN
+     * must report, and for each topic the longest history among the newest era wins.
+     */
+    private void tryDecideCut() {
+        View v = view;
+        Status coordinator = statuses.get(v.coordinator());
+        if (coordinator == null) {
+            return;
+        }
+        Map<String, CatchUp.Target> targets = new TreeMap<>();
+        long cutEra;
+        if (coordinator.serving()) {
+            for (TopicEntry e : coordinator.topics()) {
+                targets.put(e.topic(), new CatchUp.Target(e.topic(), e.lastSeq(), e.lastId(), link.httpAddress(v.coordinator())));
+            }
+            cutEra = coordinator.era();
+        } else {
+            if (statuses.size() < v.size()) {
+                return;
+            }
+            if (v.size() < link.lanSize() / 2 + 1) {
+                service.setUnavailable("waiting for a majority of the LAN's " + link.lanSize() + " nodes (" + v.size() + " up)");
+                return;
+            }
+            ProcessId servingMember = null;
+            long maxEra = 0;
+            for (ProcessId m : v.members()) {
+                Status s = statuses.get(m);
+                if (s.serving() && servingMember == null) {
+                    servingMember = m;
+                }
+                maxEra = Math.max(maxEra, s.era());
+            }
+            if (servingMember != null) {
+                Status s = statuses.get(servingMember);
+                for (TopicEntry e : s.topics()) {
+                    targets.put(e.topic(), new CatchUp.Target(e.topic(), e.lastSeq(), e.lastId(), link.httpAddress(servingMember)));
+                }
+                cutEra = s.era();
+            } else {
+                for (ProcessId m : v.members()) { // age order: ties go to the oldest
+                    Status s = statuses.get(m);
+                    if (s.era() != maxEra) {
+                        continue;
+                    }
+                    for (TopicEntry e : s.topics()) {
+                        CatchUp.Target best = targets.get(e.topic());
+                        if (best == null || e.lastSeq() > best.lastSeq()) {
+                            targets.put(e.topic(), new CatchUp.Target(e.topic(), e.lastSeq(), e.lastId(), link.httpAddress(m)));
+                        }
+                    }
+                }
+                cutEra = maxEra + 1;
+                log.info("LAN recovery at view {}: no member served; era {} from the longest histories of era {}",
+                        v.id(), cutEra, maxEra);
+            }
+        }
+        CatchUp.Cut decided = new CatchUp.Cut(v.id(), cutEra, new ArrayList<>(targets.values()));
+        cut = decided;
+        List<String> localTopics = new ArrayList<>(service.topicStates().keySet());
+        metrics.catchUpStarted();
+        catchUpThread.execute(() -> {
+            CatchUp.Result result;
+            try {
+                result = new CatchUp(store, metrics::caughtUp).run(decided, localTopics);
+            } catch (RuntimeException e) {
+                log.warn("catch-up to view {} failed: {}; retrying", decided.viewId(), e.getMessage());
+                result = null;
+            }
+            CatchUp.Result r = result;
+            service.runOnSequencer(() -> finishCatchUp(decided, r));
+        });
+    }
+
+    private void finishCatchUp(CatchUp.Cut done, CatchUp.Result result) {
+        if (closed || cut != done || view.id() != done.viewId()) {
+            return; // a newer view started a new round
+        }
+        if (result == null) {
+            cut = null;
+            timer.schedule(() -> service.runOnSequencer(() -> {
+                if (!serving && cut == null && view != null && view.id() == done.viewId()) {
+                    tryDecideCut();
+                }
+            }), 200, TimeUnit.MILLISECONDS);
+            return;
+        }
+        for (CatchUp.Held h : result.topics()) {
+            LocalTopicService.TopicState st = service.topicState(h.topic());
+            st.lastSeq = h.lastSeq();
+            st.deliveredSeq = h.lastSeq();
+            st.lastId = h.lastId();
+            st.lastTimestampMillis = Math.max(st.lastTimestampMillis, h.lastTimestampMillis());
+            st.replicatedKeys = null;
+            service.setVisible(st);
+        }
+        era = done.era();
+        clusterState.setEra(era); // durable before we count towards any majority
+        serving = true;
+        durable = new Position(view.id(), 0);
+        markSent = Position.ZERO;
+        committed = Position.ZERO;
+        marks.put(link.self(), durable);
+        scheduleMark();
+        log.info("caught up with view {} (era {}): {} topics; serving", done.viewId(), era, result.topics().size());
+        metrics.catchUpFinished();
+        if (available) {
+            service.setUnavailable(null);
+        }
+        List<Object[]> held = new ArrayList<>(heldBack);
+        heldBack.clear();
+        for (Object[] h : held) {
+            sequence((Position) h[0], (Post) h[1]);
+        }
+    }
+
+    private void onAvailability(boolean nowAvailable, String reason) {
+        available = nowAvailable;
+        if (!nowAvailable) {
+            log.warn("not in a primary view: {}", reason);
+            service.setUnavailable(reasonNotServing());
+            service.endAllSubscriptions("this node is cut off from the majority of its LAN; resume on another node");
+        } else if (serving) {
+            service.setUnavailable(null);
+        }
+    }
+
+    private String reasonNotServing() {
+        if (!available) {
+            return "this node is not in a primary view of its LAN";
+        }
+        return serving ? "node is shutting down" : "this node is catching up with its LAN";
+    }
+
+    /**
+     * This incarnation is out of the group (excluded after a pause or a partition, or its engine
+     * stopped). Everything it held in memory is dropped; it rejoins as a new incarnation, which
+     * catches up like any joiner.
+     */
+    private void onExcluded(Effect why) {
+        if (closed) {
+            return;
+        }
+        log.warn("this node's incarnation {} left the LAN group ({}); rejoining as a new incarnation",
+                link.self().incarnation(), why.getClass().getSimpleName());
+        metrics.rejoined();
+        serving = false;
+        service.setUnavailable("rejoining the LAN");
+        failAllPending("this node lost its place in the LAN; retry the post with the same Idempotency-Key");
+        service.endAllSubscriptions("this node is rejoining its LAN; resume on another node");
+        GroupLink old = link;
+        old.close();
+        // Appends already handed to the store are stable messages of the old group: let them land,
+        // then restart from what the store holds.
+        for (Entry e : new ArrayList<>(storing)) {
+            try {
+                e.durable.get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // the new incarnation's catch-up repairs whatever is missing
+            }
+        }
+        storing.clear();
+        unstable.clear();
+        awaitingCommit.clear();
+        heldBack.clear();
+        statuses.clear();
+        marks.clear();
+        cut = null;
+        view = null;
+        durable = Position.ZERO;
+        markSent = Position.ZERO;
+        committed = Position.ZERO;
+        for (LocalTopicService.TopicState st : service.topicStates().values()) {
+            long stored = store.topic(st.name).map(TopicInfo::lastSeq).orElse(0L);
+            st.lastSeq = stored;
+            st.deliveredSeq = Math.min(st.deliveredSeq, stored);
+            st.lastId = lastIdInStore(st.name, stored);
+            st.replicatedKeys = null;
+        }
+        link = links.create();
+        GroupLink current = link;
+        try {
+            current.start(effect -> service.runOnSequencer(() -> onEffect(current, effect)));
+        } catch (java.io.IOException e) {
+            log.error("cannot rejoin the LAN: {}", e.getMessage());
+            service.setUnavailable("cannot rejoin the LAN: " + e.getMessage());
+        }
+    }
+
+    private void failAllPending(String message) {
+        for (Origin o : proposed.values()) {
+            o.result.completeExceptionally(new ServiceUnavailableException(message));
+        }
+        proposed.clear();
+        for (List<Origin> list : awaitingAck.values()) {
+            for (Origin o : list) {
+                o.result.completeExceptionally(new ServiceUnavailableException(message));
+            }
+        }
+        awaitingAck.clear();
+    }
+
+    private String lastIdInStore(String topic, long lastSeq) {
+        if (lastSeq <= 0) {
+            return "";
+        }
+        List<HistoryRecord> last = store.readFrom(topic, lastSeq, 1);
+        return last.isEmpty() ? "" : CatchUp.idOf(last.get(0).body());
+    }
+
+    private String names(View v) {
+        List<String> out = new ArrayList<>(v.size());
+        for (ProcessId m : v.members()) {
+            out.add(link.nodeName(m));
+        }
+        return out.toString();
+    }
+
+    /** Leaves the LAN group (a clean shutdown: the others install a view without us at once). */
+    public void close() {
+        closed = true;
+        serving = false;
+        failAllPending("node is shutting down; retry the post on another node with the same Idempotency-Key");
+        GroupLink l = link;
+        if (l != null) {
+            l.close();
+        }
+        timer.shutdownNow();
+        catchUpThread.shutdownNow();
+    }
+}
