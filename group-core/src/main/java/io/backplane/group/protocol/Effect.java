@@ -36,6 +36,26 @@ public sealed interface Effect {
     record Stabilized(long token) implements Effect {
     }
 
+    /**
+     * Every member of view {@code viewId} has delivered the first {@code abcastThrough} ABCASTs of that view:
+     * the ABCASTs at ordinals 1..{@code abcastThrough}, where ordinal k is the k-th ABCAST delivered in the
+     * view, the same message at every process that delivers k (including processes that crash or are
+     * excluded later). A host may therefore persist those messages: every process of every later view
+     * delivered them at the same place in the total order. Emitted, only in the current view and only while
+     * this process is a member not frozen by a view change, whenever the value grows (after this process
+     * delivers, or hears a member's stability report); never above what this process itself delivered.
+     *
+     * <p>Nothing is emitted for a view that has ended: an {@link InstallView} itself says that everything
+     * this process delivered in the previous view is settled at every survivor (virtual synchrony: every
+     * process that installs the new view delivered exactly the same messages, ABCASTs in the same order, in
+     * the old one). ABCASTs the previous view delivered above its last {@code Stable} become persistable at
+     * the install, not before: ABCAST delivery is not uniform, and a member that is about to be excluded
+     * may deliver ABCASTs the survivors order differently. With {@link EngineConfig#promptStability()}
+     * members report at the tick after they deliver, so this follows a delivery within about one tick.
+     */
+    record Stable(long viewId, long abcastThrough) implements Effect {
+    }
+
     /** A newer view excludes this incarnation; the host must restart it as a new incarnation. Terminal. */
     record Excluded(long viewId) implements Effect {
     }

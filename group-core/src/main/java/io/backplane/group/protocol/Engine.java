@@ -320,7 +320,8 @@ public final class Engine {
             }
         }
         probeIfStuck();
-        if (nowTick % config.stabilityIntervalTicks() == 0) {
+        if (nowTick % config.stabilityIntervalTicks() == 0
+                || (config.promptStability() && deliveredSinceStability > 0)) {
             broadcastStability();
         }
         if (leaveRequested && nowTick % config.flushTimeoutTicks() == 0) {
@@ -375,6 +376,7 @@ public final class Engine {
             }
         } else if (f instanceof Frame.Stability s) {
             vs.onStability(view.rankOf(from), s.delivered(), s.abcastDelivered());
+            reportStable();
             drainPending();
             checkStabilizeWaits();
         } else if (f instanceof Frame.Suspect s) {
@@ -598,6 +600,22 @@ public final class Engine {
             if (config.has(PlantedBug.DUPLICATE_DELIVERY) && m.vt()[view.rankOf(m.id().sender())] == 2) {
                 effects.add(new Effect.Deliver(m.id(), view.id(), m.kind(), m.payload()));
             }
+        }
+        reportStable();
+    }
+
+    /**
+     * Tells the host when more ABCASTs of the current view have been delivered by every member. Only as a
+     * member: once frozen by a view change the install settles the view (see {@link Effect.Stable}).
+     */
+    private void reportStable() {
+        if (state != State.MEMBER) {
+            return;
+        }
+        long through = vs.abcastStable();
+        if (through > vs.abcastStableReported) {
+            vs.abcastStableReported = through;
+            effects.add(new Effect.Stable(view.id(), through));
         }
     }
 

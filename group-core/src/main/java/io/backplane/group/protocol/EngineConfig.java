@@ -22,13 +22,19 @@ import java.util.Set;
  * @param receiveWindowMax         out-of-order frames buffered per peer; beyond it they are dropped
  * @param futureFramesMax          frames of a view not yet installed; beyond it the process stops (bug)
  * @param retransmitBurstMax       frames resent to one peer per retransmit interval
+ * @param promptStability          also report stability at the first tick after anything was delivered, so
+ *                                 {@link Effect.Stable} (and flow control) follow a delivery within about one
+ *                                 tick: at most one {@code Stability} frame per peer per tick, and none while
+ *                                 nothing is delivered (docs/ARCHITECTURE.md §7 has the measured cost). Off,
+ *                                 a member reports only every {@code stabilityIntervalTicks} or once a quarter
+ *                                 of {@code sendWindowMax} was delivered
  * @param plantedBugs              test-only deliberate bugs, see {@link PlantedBug}
  */
 public record EngineConfig(int heartbeatIntervalTicks, int suspectTimeoutTicksMin, int suspectTimeoutTicksMax,
                            int retransmitIntervalTicks, int stabilityIntervalTicks, int flushTimeoutTicks,
                            int joinRetryTicks, int sendWindowMax, int pendingRequestsMax, int channelUnackedMax,
                            int receiveWindowMax, int futureFramesMax, int retransmitBurstMax,
-                           Set<PlantedBug> plantedBugs) {
+                           boolean promptStability, Set<PlantedBug> plantedBugs) {
     public EngineConfig {
         // an EnumSet: has() runs several times per message, and a bit test is cheaper than a hashed probe
         plantedBugs = Collections.unmodifiableSet(
@@ -53,6 +59,17 @@ public record EngineConfig(int heartbeatIntervalTicks, int suspectTimeoutTicksMi
         }
     }
 
+    /** As the canonical constructor, with {@code promptStability} off (the behaviour before it existed). */
+    public EngineConfig(int heartbeatIntervalTicks, int suspectTimeoutTicksMin, int suspectTimeoutTicksMax,
+                        int retransmitIntervalTicks, int stabilityIntervalTicks, int flushTimeoutTicks,
+                        int joinRetryTicks, int sendWindowMax, int pendingRequestsMax, int channelUnackedMax,
+                        int receiveWindowMax, int futureFramesMax, int retransmitBurstMax,
+                        Set<PlantedBug> plantedBugs) {
+        this(heartbeatIntervalTicks, suspectTimeoutTicksMin, suspectTimeoutTicksMax, retransmitIntervalTicks,
+                stabilityIntervalTicks, flushTimeoutTicks, joinRetryTicks, sendWindowMax, pendingRequestsMax,
+                channelUnackedMax, receiveWindowMax, futureFramesMax, retransmitBurstMax, false, plantedBugs);
+    }
+
     private static void positive(String name, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(name + " must be > 0, was " + value);
@@ -67,7 +84,16 @@ public record EngineConfig(int heartbeatIntervalTicks, int suspectTimeoutTicksMi
     public EngineConfig withPlantedBugs(Set<PlantedBug> bugs) {
         return new EngineConfig(heartbeatIntervalTicks, suspectTimeoutTicksMin, suspectTimeoutTicksMax,
                 retransmitIntervalTicks, stabilityIntervalTicks, flushTimeoutTicks, joinRetryTicks, sendWindowMax,
-                pendingRequestsMax, channelUnackedMax, receiveWindowMax, futureFramesMax, retransmitBurstMax, bugs);
+                pendingRequestsMax, channelUnackedMax, receiveWindowMax, futureFramesMax, retransmitBurstMax,
+                promptStability, bugs);
+    }
+
+    /** This configuration with {@code promptStability} set: for hosts that wait on {@link Effect.Stable}. */
+    public EngineConfig withPromptStability(boolean prompt) {
+        return new EngineConfig(heartbeatIntervalTicks, suspectTimeoutTicksMin, suspectTimeoutTicksMax,
+                retransmitIntervalTicks, stabilityIntervalTicks, flushTimeoutTicks, joinRetryTicks, sendWindowMax,
+                pendingRequestsMax, channelUnackedMax, receiveWindowMax, futureFramesMax, retransmitBurstMax,
+                prompt, plantedBugs);
     }
 
     public boolean has(PlantedBug bug) {

@@ -17,5 +17,7 @@ public enum PlantedBug {
     /** The second message of every sender in a view is delivered twice. */
     DUPLICATE_DELIVERY,
     /** CBCAST ignores the vector timestamp beyond the sender's own FIFO position. */
-    CBCAST_IGNORES_CAUSALITY;
+    CBCAST_IGNORES_CAUSALITY,
+    /** {@link Effect.Stable} reports the ABCASTs this process delivered, not the minimum over the members. */
+    STABLE_FROM_OWN_DELIVERY;
 }

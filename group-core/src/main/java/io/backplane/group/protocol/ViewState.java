@@ -13,7 +13,10 @@ final class ViewState {
     final int selfRank;
     final int n;
     final long[] delivered;
+    /** ABCASTs delivered in this view: the ordinal of the last one (ordinals start at 1). */
     long abcastDelivered;
+    /** The last {@link Effect.Stable#abcastThrough()} reported to the host in this view. */
+    long abcastStableReported;
     long sentInView;
     /** Per sender rank: received messages by index in the view, until stable. */
     private final IndexedLog<Message>[] received;
@@ -185,6 +188,22 @@ final class ViewState {
         }
         orderBase = Math.max(orderBase, abMin);
         order.dropUpTo(orderBase);
+    }
+
+    /**
+     * ABCASTs of this view that every member has delivered, as far as this process has heard: the minimum
+     * of the members' reported counts, its own included. Reports only grow (each is a max), and a member
+     * reports only what it delivered, so this never exceeds what any member delivered.
+     */
+    long abcastStable() {
+        if (config.has(PlantedBug.STABLE_FROM_OWN_DELIVERY)) {
+            return abcastDelivered;
+        }
+        long min = Long.MAX_VALUE;
+        for (int r = 0; r < n; r++) {
+            min = Math.min(min, peerAbcastDelivered[r]);
+        }
+        return min;
     }
 
     Frame.FlushOk flushOk(Ballot ballot, Ballot acceptedBallot, Proposal accepted) {

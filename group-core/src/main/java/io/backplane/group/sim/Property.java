@@ -4,6 +4,13 @@ package io.backplane.group.sim;
 public enum Property {
     SELF_INCLUSION, MONOTONE_VIEWS, VIEW_AGREEMENT, PRIMARY_MAJORITY, INTEGRITY, NO_DUPLICATION,
     SENDING_VIEW_DELIVERY, VIEW_SYNCHRONY, RELIABILITY, SELF_DELIVERY, CAUSAL_ORDER, TOTAL_ORDER, LIVENESS,
+    /**
+     * A process reports ABCASTs 1..k of view v stable ({@code Effect.Stable}) only in its current view, with k
+     * growing, once every member of v has delivered at least k ABCASTs in v; and the ABCAST at each ordinal
+     * up to k is the same message at every process that delivers that ordinal, crashed or excluded later
+     * included (what a host persisting stable messages relies on).
+     */
+    STABILITY,
     /** An engine stopped on a broken invariant of its own (Invariants.check). */
     ENGINE_INVARIANT,
     /** Lightweight groups: a group view has one membership and message count; group views only grow. */

@@ -37,6 +37,7 @@ public final class PropertyChecker {
         PropertyChecker c = new PropertyChecker(trace);
         c.checkViews();
         c.checkDeliveries();
+        c.checkStability();
         return c.violations;
     }
 
@@ -102,6 +103,86 @@ public final class PropertyChecker {
                         + " of " + prev + ": " + acceptors);
             }
         }
+    }
+
+    // ------------------------------------------------------------------ stability reports
+
+    /**
+     * {@link Property#STABILITY}: each report is checked against the deliveries recorded before it (a member
+     * reports what it has delivered, and its report takes at least a tick to arrive), then every ordinal
+     * reported stable is checked to name one message at every process that delivered it, wherever the trace
+     * records that delivery.
+     */
+    private void checkStability() {
+        Map<Long, View> views = new HashMap<>();
+        Map<ProcessId, View> current = new HashMap<>();
+        // per process, per view: its ABCAST deliveries in order (index i holds ordinal i + 1)
+        Map<ProcessId, Map<Long, List<MessageId>>> abcasts = new HashMap<>();
+        Map<ProcessId, Map<Long, Long>> lastReported = new HashMap<>();
+        Map<Long, Long> stableThrough = new TreeMap<>();
+        for (TraceEvent e : trace) {
+            ProcessId p = e.process();
+            switch (e.type()) {
+                case INSTALL -> {
+                    views.putIfAbsent(e.view().id(), e.view());
+                    current.put(p, e.view());
+                }
+                case DELIVER -> {
+                    if (e.kind() == Kind.ABCAST) {
+                        abcastsIn(abcasts, p, e.viewId()).add(e.message());
+                    }
+                }
+                case STABLE -> onStable(e, views.get(e.viewId()), current.get(p), abcasts, lastReported, stableThrough);
+                default -> {
+                }
+            }
+        }
+        for (Map.Entry<Long, Long> st : stableThrough.entrySet()) {
+            long v = st.getKey();
+            Map<Integer, MessageId> atOrdinal = new HashMap<>();
+            Map<Integer, ProcessId> firstHolder = new HashMap<>();
+            for (Map.Entry<ProcessId, Map<Long, List<MessageId>>> pa : abcasts.entrySet()) {
+                List<MessageId> order = pa.getValue().getOrDefault(v, List.of());
+                for (int i = 0; i < Math.min(order.size(), st.getValue()); i++) {
+                    MessageId known = atOrdinal.putIfAbsent(i, order.get(i));
+                    firstHolder.putIfAbsent(i, pa.getKey());
+                    if (known != null && !known.equals(order.get(i))) {
+                        fail(Property.STABILITY, "ABCAST ordinal " + (i + 1) + " of v" + v + " was reported stable but is "
+                                + known + " at " + firstHolder.get(i) + " and " + order.get(i) + " at " + pa.getKey());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private void onStable(TraceEvent e, View v, View current, Map<ProcessId, Map<Long, List<MessageId>>> abcasts,
+                          Map<ProcessId, Map<Long, Long>> lastReported, Map<Long, Long> stableThrough) {
+        ProcessId p = e.process();
+        long k = e.abcastThrough();
+        if (v == null || current == null || current.id() != e.viewId()) {
+            fail(Property.STABILITY, p + " reported v" + e.viewId() + " stable through " + k + " while in "
+                    + current + " (tick " + e.tick() + ")");
+            return;
+        }
+        Long before = lastReported.computeIfAbsent(p, x -> new HashMap<>()).put(v.id(), k);
+        if (before != null && before >= k) {
+            fail(Property.STABILITY, p + " reported v" + v.id() + " stable through " + k + " after " + before
+                    + " (tick " + e.tick() + ")");
+        }
+        for (ProcessId q : v.members()) {
+            int got = abcastsIn(abcasts, q, v.id()).size();
+            if (got < k) {
+                fail(Property.STABILITY, p + " reported v" + v.id() + " stable through " + k + " but " + q
+                        + " had delivered only " + got + " ABCASTs in it (tick " + e.tick() + ")");
+                return;
+            }
+        }
+        stableThrough.merge(v.id(), k, Math::max);
+    }
+
+    private static List<MessageId> abcastsIn(Map<ProcessId, Map<Long, List<MessageId>>> abcasts, ProcessId p, long viewId) {
+        return abcasts.computeIfAbsent(p, x -> new HashMap<>()).computeIfAbsent(viewId, x -> new ArrayList<>());
     }
 
     // ------------------------------------------------------------------ deliveries

@@ -109,6 +109,14 @@ public record SimScenario(long seed, int nodes, int initialMembers, int lossPerc
                 leaveBurstPerMille, engine.withPlantedBugs(bugs));
     }
 
+    /** The same run with the engines reporting stability at the tick after they deliver (EngineConfig). */
+    public SimScenario withPromptStability(boolean prompt) {
+        return new SimScenario(seed, nodes, initialMembers, lossPercent, duplicatePercent, delayTicksMax, slowPercent,
+                slowDelayTicksMax, partitionPerMille, clogPerMille, crashPerMille, leavePerMille, flushCrashPercent,
+                multicastPercent, abcastPercent, safetyTicks, livenessTicksMax, lateDuplicatePercent, stuckLinkPerMille,
+                leaveBurstPerMille, engine.withPromptStability(prompt));
+    }
+
     public String describe() {
         return "seed=" + seed + " nodes=" + nodes + " initial=" + initialMembers + " loss=" + lossPercent + "%"
                 + " dup=" + duplicatePercent + "% delay=1.." + delayTicksMax + " slow=" + slowPercent + "%/"
@@ -117,6 +125,7 @@ public record SimScenario(long seed, int nodes, int initialMembers, int lossPerc
                 + abcastPercent + "% safetyTicks=" + safetyTicks
                 + (lateDuplicatePercent + stuckLinkPerMille + leaveBurstPerMille == 0 ? "" : " lateDup="
                         + lateDuplicatePercent + "% stuckLink=" + stuckLinkPerMille + "‰ leaveBurst=" + leaveBurstPerMille + "‰")
+                + (engine.promptStability() ? " promptStability" : "")
                 + (engine.plantedBugs().isEmpty() ? "" : " bugs=" + engine.plantedBugs());
     }
 }

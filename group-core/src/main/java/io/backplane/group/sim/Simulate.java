@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * Command line of the simulator (CONTRACT.md §9):
  * {@code simulate --first-seed S --seeds N [--mode safety|liveness|both] [--profile standard|stress|adversarial]
- * [--trace] [--plant BUG]}. Prints every failing
+ * [--trace] [--plant BUG] [--prompt-stability]}. Prints every failing
  * seed with the property it broke and a one-line reproduction, ends with {@code N passed, M failed}, and
  * exits 0 only when nothing failed.
  */
@@ -22,6 +22,7 @@ public final class Simulate {
         Simulation.Mode mode = Simulation.Mode.BOTH;
         boolean printTrace = false;
         SimScenario.Profile profile = SimScenario.Profile.STANDARD;
+        boolean promptStability = false;
         java.util.Set<io.backplane.group.protocol.PlantedBug> bugs = java.util.EnumSet.noneOf(
                 io.backplane.group.protocol.PlantedBug.class);
         for (int i = 0; i < args.length; i++) {
@@ -33,6 +34,7 @@ public final class Simulate {
                 case "--profile" -> profile = SimScenario.Profile.valueOf(value(args, ++i, "--profile").toUpperCase(Locale.ROOT));
                 case "--plant" -> bugs.add(io.backplane.group.protocol.PlantedBug.valueOf(
                         value(args, ++i, "--plant").toUpperCase(Locale.ROOT)));
+                case "--prompt-stability" -> promptStability = true;
                 default -> usage("unknown argument " + args[i]);
             }
         }
@@ -45,7 +47,8 @@ public final class Simulate {
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             SimResult r;
             try {
-                r = Simulation.run(SimScenario.fromSeed(seed, profile).withBugs(bugs), mode);
+                r = Simulation.run(SimScenario.fromSeed(seed, profile).withBugs(bugs)
+                        .withPromptStability(promptStability), mode);
             } catch (RuntimeException e) {
                 failed++;
                 System.out.println("seed " + seed + " FAILED with " + e);
@@ -71,7 +74,7 @@ public final class Simulate {
                 bugs.forEach(b -> plant.append(" --plant ").append(b));
                 System.out.println("  reproduce: group-core/bin/simulate --first-seed " + seed + " --seeds 1 --mode "
                         + mode.name().toLowerCase(Locale.ROOT) + " --profile " + profile.name().toLowerCase(Locale.ROOT)
-                        + plant + " --trace");
+                        + plant + (promptStability ? " --prompt-stability" : "") + " --trace");
             }
         }
         System.out.println("exercised: " + stats);
@@ -89,7 +92,8 @@ public final class Simulate {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: simulate --first-seed S --seeds N [--mode safety|liveness|both] [--profile standard|stress|adversarial] [--trace]"
-                + " [--plant BUG (test-only deliberate bug, to see the checker fail)]");
+                + " [--plant BUG (test-only deliberate bug, to see the checker fail)]"
+                + " [--prompt-stability (engines report stability at the tick after they deliver)]");
         System.exit(2);
     }
 }

@@ -186,6 +186,8 @@ public final class Simulation {
                 takeDown(p.node(), 1 + random.nextInt(RESTART_DELAY_TICKS_MAX));
             } else if (effect instanceof Effect.Accepted a) {
                 record(new TraceEvent(tick, TraceEvent.Type.ACCEPT, p, a.next(), null, a.viewId(), null, ""));
+            } else if (effect instanceof Effect.Stable st) {
+                record(TraceEvent.stable(tick, p, st.viewId(), st.abcastThrough()));
             } else if (effect instanceof Effect.Left l) {
                 record(new TraceEvent(tick, TraceEvent.Type.LEFT, p, null, null, l.viewId(), null, ""));
                 takeDown(p.node(), 1 + random.nextInt(RESTART_DELAY_TICKS_MAX));

@@ -20,6 +20,7 @@ public final class SweepStats {
     private long partitions;
     private long clogs;
     private long minorityEpisodes;
+    private long stableReports;
 
     /** Adds one run's trace to the totals. */
     public void add(SimResult r) {
@@ -38,6 +39,7 @@ public final class SweepStats {
                     }
                 }
                 case EXCLUDED -> exclusions++;
+                case STABLE -> stableReports++;
                 case LEFT -> leaves++;
                 case AVAILABILITY -> {
                     if (e.note().startsWith("false")) {
@@ -97,11 +99,16 @@ public final class SweepStats {
         return minorityEpisodes;
     }
 
+    public long stableReports() {
+        return stableReports;
+    }
+
     @Override
     public String toString() {
         return runs + " runs, " + ticks + " ticks, " + packets + " packets, " + sends + " multicasts, " + deliveries
                 + " deliveries, " + viewInstalls + " view installs, " + crashes + " crashes (" + coordinatorCrashesInFlush
                 + " coordinators mid-flush), " + exclusions + " exclusions, " + leaves + " leaves, " + partitions
-                + " partitions, " + clogs + " clogs, " + minorityEpisodes + " minority episodes";
+                + " partitions, " + clogs + " clogs, " + minorityEpisodes + " minority episodes, " + stableReports
+                + " stable reports";
     }
 }

@@ -238,4 +238,94 @@ class EngineSteppingTest {
         c.run(60);
         assertThat(c.deliveries(2)).containsExactly("m0", "m1", "m2");
     }
+
+    // ---------------------------------------------------------------- Effect.Stable
+
+    @Test
+    void aLoneMemberReportsEachAbcastStableAsSoonAsItDeliversIt() {
+        LocalCluster c = new LocalCluster(1, config);
+        ProcessId self = c.e(0).self();
+        c.e(0).multicast(Kind.ABCAST, b("a1"));
+        c.e(0).multicast(Kind.CBCAST, b("c1"));
+        c.collect(c.e(0));
+        assertThat(c.seen.get(self)).filteredOn(e -> e instanceof Effect.Deliver || e instanceof Effect.Stable)
+                .map(e -> e instanceof Effect.Deliver d ? new String(d.payload(), StandardCharsets.UTF_8) : e.toString())
+                .containsExactly("a1", new Effect.Stable(1, 1).toString(), "c1");
+        c.e(0).multicast(Kind.ABCAST, b("a2"));
+        c.collect(c.e(0));
+        assertThat(c.effects(self, Effect.Stable.class)).containsExactly(new Effect.Stable(1, 1), new Effect.Stable(1, 2));
+    }
+
+    @Test
+    void threeMembersReportAnAbcastStableOnlyOnceTheSlowestHasDeliveredIt() {
+        LocalCluster c = new LocalCluster(3, config.withPromptStability(true));
+        // node 2 misses the sequencer's order until the filter is lifted (then the retransmission gets through)
+        c.filter = p -> !(p.to().node() == 2 && p.frame() instanceof Frame.OrderBatch);
+        c.e(1).multicast(Kind.ABCAST, b("x"));
+        c.collect(c.e(1));
+        c.run(5);
+        assertThat(c.deliveries(0)).containsExactly("x");
+        assertThat(c.deliveries(1)).containsExactly("x");
+        assertThat(c.deliveries(2)).isEmpty();
+        for (int n = 0; n < 3; n++) {
+            assertThat(c.effects(c.e(n).self(), Effect.Stable.class)).as("node %d", n).isEmpty();
+        }
+        c.filter = null;
+        int ticks = 0;
+        while (c.deliveries(2).isEmpty() && ticks++ < config.retransmitIntervalTicks() * 3) {
+            c.step();
+        }
+        assertThat(c.deliveries(2)).containsExactly("x");
+        // prompt stability: node 2 reports at its next tick, the report arrives one tick later
+        c.run(2);
+        for (int n = 0; n < 3; n++) {
+            assertThat(c.effects(c.e(n).self(), Effect.Stable.class)).as("node %d", n)
+                    .containsExactly(new Effect.Stable(1, 1));
+        }
+    }
+
+    @Test
+    void withoutPromptStabilityTheReportWaitsForThePeriodicGossip() {
+        LocalCluster c = new LocalCluster(3, config);
+        c.e(0).multicast(Kind.ABCAST, b("x"));
+        c.collect(c.e(0));
+        c.run(3);
+        for (int n = 0; n < 3; n++) {
+            assertThat(c.deliveries(n)).containsExactly("x");
+            assertThat(c.effects(c.e(n).self(), Effect.Stable.class)).isEmpty();
+        }
+        c.run(config.stabilityIntervalTicks());
+        for (int n = 0; n < 3; n++) {
+            assertThat(c.effects(c.e(n).self(), Effect.Stable.class)).containsExactly(new Effect.Stable(1, 1));
+        }
+    }
+
+    @Test
+    void aViewChangeReportsNothingStableForTheViewItEnds() {
+        LocalCluster c = new LocalCluster(3, config.withPromptStability(true));
+        // node 2 delivers but its stability reports are lost; then it crashes
+        c.filter = p -> !(p.from().node() == 2 && p.frame() instanceof Frame.Stability);
+        c.e(0).multicast(Kind.ABCAST, b("x"));
+        c.collect(c.e(0));
+        c.run(5);
+        assertThat(c.deliveries(2)).containsExactly("x");
+        c.crash(2);
+        c.filter = null;
+        int ticks = 0;
+        while (c.e(0).view().id() == 1 && ticks++ < 2000) {
+            c.step();
+        }
+        assertThat(c.e(0).view().members()).hasSize(2);
+        for (int n = 0; n < 2; n++) {
+            assertThat(c.effects(c.e(n).self(), Effect.Stable.class)).as("node %d", n).isEmpty();
+        }
+        long v2 = c.e(0).view().id();
+        c.e(1).multicast(Kind.ABCAST, b("y"));
+        c.collect(c.e(1));
+        c.run(4);
+        for (int n = 0; n < 2; n++) {
+            assertThat(c.effects(c.e(n).self(), Effect.Stable.class)).as("node %d", n)
+                    .containsExactly(new Effect.Stable(v2, 1));
+        }
+    }
 }

@@ -22,7 +22,8 @@ class PlantedBugTest {
             "DROP_RETRANSMISSION, LIVENESS",
             "DELIVER_IN_WRONG_VIEW, SENDING_VIEW_DELIVERY",
             "DUPLICATE_DELIVERY, NO_DUPLICATION",
-            "CBCAST_IGNORES_CAUSALITY, CAUSAL_ORDER"
+            "CBCAST_IGNORES_CAUSALITY, CAUSAL_ORDER",
+            "STABLE_FROM_OWN_DELIVERY, STABILITY"
     })
     void thePlantedBugIsCaughtWithinABoundedNumberOfSeeds(PlantedBug bug, Property expected) {
         long caughtAt = -1;

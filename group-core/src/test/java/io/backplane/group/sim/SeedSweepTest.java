@@ -16,6 +16,7 @@ class SeedSweepTest {
     private static final int SEEDS = Integer.getInteger("backplane.sweep.seeds", 1000);
     private static final int STRESS_SEEDS = Integer.getInteger("backplane.sweep.stressSeeds", 100);
     private static final int ADVERSARIAL_SEEDS = Integer.getInteger("backplane.sweep.adversarialSeeds", 100);
+    private static final int PROMPT_STABILITY_SEEDS = Integer.getInteger("backplane.sweep.promptStabilitySeeds", 200);
 
     @Test
     void everyPropertyHoldsOnAThousandSeeds() {
@@ -46,6 +47,24 @@ class SeedSweepTest {
         assertThat(stats.exclusions() + stats.leaves()).as("exclusions and leaves").isGreaterThanOrEqualTo(seeds / 5);
         assertThat(stats.minorityEpisodes()).as("minority episodes").isGreaterThanOrEqualTo(seeds / 2);
         assertThat(stats.deliveries()).as("deliveries").isGreaterThanOrEqualTo(seeds * 100L);
+        assertThat(stats.stableReports()).as("stable reports").isGreaterThanOrEqualTo(seeds * 20L);
+    }
+
+    /** The engine configuration a node persisting stable messages runs: stability reported every tick it delivers. */
+    @Test
+    void everyPropertyHoldsWithPromptStabilityReports() {
+        List<String> failures = new ArrayList<>();
+        SweepStats stats = new SweepStats();
+        for (long seed = FIRST_SEED; seed < FIRST_SEED + PROMPT_STABILITY_SEEDS; seed++) {
+            SimResult r = Simulation.run(SimScenario.fromSeed(seed).withPromptStability(true), Simulation.Mode.BOTH);
+            stats.add(r);
+            if (!r.passed()) {
+                failures.add("seed " + seed + " with prompt stability: " + r.violations() + " (" + r.scenario().describe() + ")");
+            }
+        }
+        assertThat(failures).isEmpty();
+        System.out.println("prompt-stability sweep exercised: " + stats);
+        assertExercisedFaults(stats, PROMPT_STABILITY_SEEDS);
     }
 
     @Test
