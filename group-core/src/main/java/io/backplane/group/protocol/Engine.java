@@ -63,7 +63,8 @@ public final class Engine {
 
     private final ProcessId self;
     private final EngineConfig config;
-    private final List<Integer> seedNodes;
+    /** Node slots that join requests and stuck probes go to; the runtime may replace it (discovery). */
+    private List<Integer> seedNodes;
     private final List<Effect> effects = new ArrayList<>();
     private final Map<ProcessId, ReliableChannel> channels = new TreeMap<>();
     private final FailureDetector detector;
@@ -148,6 +149,44 @@ public final class Engine {
 
     public ProcessId self() {
         return self;
+    }
+
+    /**
+     * Replaces the node slots that join requests and stuck-member probes are sent to, as the runtime's
+     * address book learns of nodes (discovery). Sorted and deduplicated here, so the engine's behaviour
+     * does not depend on the order the host happened to learn them in.
+     */
+    public void updateSeedNodes(List<Integer> nodes) {
+        seedNodes = List.copyOf(new TreeSet<>(nodes));
+    }
+
+    /** The node slots join requests and probes currently go to, in ascending order. */
+    public List<Integer> seedNodes() {
+        return seedNodes;
+    }
+
+    /**
+     * Founds a new group: installs a view of this process alone, so others can join it through the normal
+     * join protocol. The host decides when (the runtime's founding rule, ARCHITECTURE.md §7.2); the engine
+     * only refuses when it is no longer joining. The view id is above every view id this process has heard
+     * of and above {@code viewIdAtLeast} (the host passes one more than the highest view id gossiped), so a
+     * founded view is never taken for a view of an earlier cluster: a stuck member of that cluster probing
+     * us gets {@code NotMember} (our view is newer) instead of a commit it could confuse with its own.
+     *
+     * @return true if the view was installed
+     */
+    public boolean found(long viewIdAtLeast) {
+        if (state != State.JOINING || view != null) {
+            return false;
+        }
+        long id = Math.max(Math.max(1, viewIdAtLeast), highestViewIdSeen + 1);
+        install(new View(id, List.of(self)), null);
+        return true;
+    }
+
+    /** Highest view id this process has heard of (its own view, heartbeats, commits), 0 if none. */
+    public long highestViewIdSeen() {
+        return highestViewIdSeen;
     }
 
     public State state() {

@@ -52,14 +52,24 @@ public final class GroupNode implements AutoCloseable {
     private volatile boolean running;
     private volatile View currentView;
     private volatile RuntimeException failure;
+    /** What the transport gossips about this process (discovery mode); written by the engine thread. */
+    private volatile MemberStatus status = MemberStatus.JOINING_STATUS;
+    /** The engine's last {@link Effect.Availability}; engine thread only. */
+    private boolean available = true;
+    /** Run on the engine thread after every tick (discovery: seeds and founding), or null. */
+    private final Consumer<Engine> tickHook;
     private Thread thread;
 
     /**
      * @param initialView the bootstrap view when this process founds the group with others, or null to join
      */
     public GroupNode(RuntimeConfig config, View initialView, Consumer<Effect> listener) {
+        if (config.addresses().isEmpty()) {
+            throw new IllegalArgumentException("a static GroupNode needs every node's address");
+        }
         this.config = config;
         this.listener = listener;
+        this.tickHook = null;
         this.engine = new Engine(config.self(), config.engine(), initialView,
                 new ArrayList<>(new java.util.TreeSet<>(config.addresses().keySet())));
         this.inbox = new ArrayBlockingQueue<>(config.inboxFramesMax());
@@ -67,6 +77,36 @@ public final class GroupNode implements AutoCloseable {
         this.wakeUp = new Packet(config.self(), config.self(), 0, 0, new Frame.AckOnly());
         this.transport = new TcpTransport(config.self().node(), config.addresses(), config.sendQueueBytesMax(),
                 config.frameBytesMax(), config.reconnectDelayMillisMax(), this::onFrame);
+    }
+
+    /**
+     * A node that discovers its peers (used by {@link ClusterMember}): it starts joining with no seeds;
+     * {@code tickHook} runs on the engine thread after every tick and feeds the engine what the transport
+     * learned (seed slots, founding).
+     */
+    GroupNode(ClusterConfig cluster, Consumer<Effect> listener, Consumer<Engine> tickHook) {
+        this.config = cluster.runtimeConfig();
+        this.listener = listener;
+        this.tickHook = tickHook;
+        this.engine = new Engine(config.self(), config.engine(), null, List.of());
+        this.inbox = new ArrayBlockingQueue<>(config.inboxFramesMax());
+        this.requests = new ArrayBlockingQueue<>(config.requestQueueMax());
+        this.wakeUp = new Packet(config.self(), config.self(), 0, 0, new Frame.AckOnly());
+        this.transport = new TcpTransport(cluster, () -> status, this::onFrame);
+    }
+
+    TcpTransport transport() {
+        return transport;
+    }
+
+    /** This process's membership status as gossiped to peers; readable from any thread. */
+    public MemberStatus memberStatus() {
+        return status;
+    }
+
+    /** The cluster port listened on (the chosen one if configured as 0), once started. */
+    public int localPort() {
+        return transport.localPort();
     }
 
     public void start() throws IOException {
@@ -147,6 +187,9 @@ public final class GroupNode implements AutoCloseable {
                 dispatch();
                 while (System.nanoTime() - nextTick >= 0) {
                     engine.onTick();
+                    if (tickHook != null) {
+                        tickHook.accept(engine);
+                    }
                     dispatch();
                     nextTick += tickNanos;
                 }
@@ -211,9 +254,25 @@ public final class GroupNode implements AutoCloseable {
             } else {
                 if (e instanceof Effect.InstallView iv) {
                     currentView = iv.view();
+                } else if (e instanceof Effect.Availability a) {
+                    available = a.available();
                 }
                 listener.accept(e);
             }
+        }
+        updateStatus();
+    }
+
+    private void updateStatus() {
+        byte code = switch (engine.state()) {
+            case JOINING -> MemberStatus.JOINING;
+            case MEMBER, FLUSHING -> available ? MemberStatus.MEMBER : MemberStatus.UNAVAILABLE;
+            case LEFT, EXCLUDED -> MemberStatus.GONE;
+        };
+        long viewId = engine.view() == null ? 0 : engine.view().id();
+        MemberStatus s = status;
+        if (s.code() != code || s.viewId() != viewId) {
+            status = new MemberStatus(code, viewId);
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.Map;
  * Configuration of one group member process, validated at construction.
  *
  * @param self                    this incarnation (a restarted process must use a higher incarnation)
- * @param addresses               every node slot's TCP address, including this one's
+ * @param addresses               every node slot's TCP address, including this one's; empty when the
+ *                                transport discovers them ({@link ClusterConfig})
  * @param tickMillis              wall-clock length of one protocol tick
  * @param engine                  protocol configuration, timeouts in ticks
  * @param sendQueueBytesMax       bytes waiting per peer before frames are dropped
@@ -24,7 +25,7 @@ public record RuntimeConfig(ProcessId self, Map<Integer, InetSocketAddress> addr
                             long reconnectDelayMillisMax, int inboxFramesMax, int requestQueueMax) {
     public RuntimeConfig {
         addresses = Map.copyOf(addresses);
-        if (!addresses.containsKey(self.node())) {
+        if (!addresses.isEmpty() && !addresses.containsKey(self.node())) {
             throw new IllegalArgumentException("addresses has no entry for this node " + self.node());
         }
         if (tickMillis <= 0) {
