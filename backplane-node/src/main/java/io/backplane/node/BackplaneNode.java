@@ -141,6 +141,9 @@ public final class BackplaneNode implements AutoCloseable {
                     .seeds(seedAddresses(config))
                     .metadata(java.util.Map.of(ClusterMemberLink.HTTP, config.bind() + ":" + httpPort))
                     .expectedSize(lanSize)
+                    // The node stores a message once every member delivered it (Effect.Stable):
+                    // report stability within a tick of a delivery, not every stabilityIntervalTicks.
+                    .engine(io.backplane.group.protocol.EngineConfig.defaults().withPromptStability(true))
                     .build();
             ClusterMemberLink link = new ClusterMemberLink(cc);
             last.set(link);

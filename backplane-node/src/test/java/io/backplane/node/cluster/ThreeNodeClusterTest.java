@@ -1,0 +1,162 @@
+package io.backplane.node.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.backplane.node.BackplaneNode;
+import io.backplane.node.config.NodeCommand;
+import io.backplane.node.config.NodeConfig;
+import io.backplane.node.support.TestNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * Three clustered nodes in one JVM on loopback: one view, the same history on every node, retries
+ * recognised at another node, and a restarted node catching up exactly the suffix it missed.
+ * (Killing real processes is the system-tests module's job; this checks the replication logic.)
+ */
+class ThreeNodeClusterTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<Path> dirs = new ArrayList<>();
+    private final BackplaneNode[] nodes = new BackplaneNode[3];
+    private final int[] clusterPorts = new int[3];
+    private String seeds;
+
+    @AfterEach
+    void stop() {
+        for (BackplaneNode n : nodes) {
+            if (n != null) {
+                n.close();
+            }
+        }
+        dirs.forEach(TestNode::deleteRecursively);
+    }
+
+    @Test
+    void postsAreSequencedAndStoredAlikeOnEveryNodeAndARestartedNodeCatchesUp() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            clusterPorts[i] = freePort();
+            dirs.add(Files.createTempDirectory("bp-cluster-n" + (i + 1) + "-"));
+        }
+        seeds = "127.0.0.1:" + clusterPorts[0] + ",127.0.0.1:" + clusterPorts[1] + ",127.0.0.1:" + clusterPorts[2];
+        List<CompletableFuture<BackplaneNode>> starting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            starting.add(CompletableFuture.supplyAsync(() -> start(n)));
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes[i] = starting.get(i).get();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes[0].isReady() && nodes[1].isReady() && nodes[2].isReady());
+        JsonNode cluster = get(0, "/api/v1/cluster");
+        assertThat(cluster.at("/view/members")).hasSize(3);
+        for (int i = 1; i < 3; i++) {
+            assertThat(get(i, "/api/v1/cluster").at("/view/id")).isEqualTo(cluster.at("/view/id"));
+        }
+
+        Map<String, String> idsByKey = new LinkedHashMap<>();
+        for (int k = 0; k < 90; k++) {
+            JsonNode ack = post(k % 3, "/T/" + (k % 2), "{\"k\":" + k + "}", "key-" + k, 201);
+            idsByKey.put("key-" + k, ack.get("id").asText());
+        }
+        // a retry at another node is recognised and answers with the first post's envelope
+        JsonNode retry = post(2, "/T/0", "{\"k\":0}", "key-0", 200);
+        assertThat(retry.get("id").asText()).isEqualTo(idsByKey.get("key-0"));
+        assertThat(retry.get("seq").asLong()).isEqualTo(1);
+
+        Map<Long, String> t0 = history(0, "/T/0");
+        assertThat(t0).hasSize(45);
+        assertThat(t0.keySet()).containsExactlyElementsOf(seqs(1, 45));
+        for (int i = 1; i < 3; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(10)).until(() -> history(node, "/T/0").equals(t0));
+            assertThat(history(node, "/T/1")).isEqualTo(history(0, "/T/1"));
+        }
+
+        // node 3 goes away; the two others go on (a majority of three)
+        nodes[2].close();
+        nodes[2] = null;
+        for (int k = 90; k < 150; k++) {
+            post(k % 2, "/T/" + (k % 2), "{\"k\":" + k + "}", "key-" + k, 201);
+        }
+        nodes[2] = start(2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes[2].isReady());
+        Map<Long, String> after = history(0, "/T/0");
+        assertThat(after).hasSize(75);
+        await().atMost(Duration.ofSeconds(10)).until(() -> history(2, "/T/0").equals(after));
+        assertThat(history(2, "/T/1")).isEqualTo(history(0, "/T/1"));
+        // and it takes posts again, sequenced after what it caught up with
+        JsonNode fresh = post(2, "/T/0", "{\"k\":\"fresh\"}", "key-fresh", 201);
+        assertThat(fresh.get("seq").asLong()).isEqualTo(76);
+    }
+
+    private BackplaneNode start(int i) {
+        List<String> args = List.of("--data-dir", dirs.get(i).toString(), "--http-port", "0",
+                "--cluster-port", Integer.toString(clusterPorts[i]), "--node-id", "n" + (i + 1), "--seeds", seeds);
+        NodeCommand command = new NodeCommand();
+        new CommandLine(command).parseArgs(args.toArray(String[]::new));
+        NodeConfig config = command.resolve("testhost");
+        return BackplaneNode.start(config);
+    }
+
+    private static List<Long> seqs(long from, long to) {
+        List<Long> out = new ArrayList<>();
+        for (long s = from; s <= to; s++) {
+            out.add(s);
+        }
+        return out;
+    }
+
+    private JsonNode post(int node, String topic, String body, String key, int expected) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base(node) + "/api/v1/topics" + topic))
+                .header("Content-Type", "application/json").header("Idempotency-Key", key)
+                .timeout(Duration.ofSeconds(15)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(expected);
+        return JSON.readTree(r.body());
+    }
+
+    private Map<Long, String> history(int node, String topic) throws Exception {
+        JsonNode page = get(node, "/api/v1/topics" + topic + "/messages?fromSeq=1&limit=10000");
+        Map<Long, String> out = new LinkedHashMap<>();
+        for (JsonNode m : page.get("messages")) {
+            out.put(m.get("seq").asLong(), m.get("id").asText());
+        }
+        return out;
+    }
+
+    private JsonNode get(int node, String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base(node) + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path + " " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private String base(int node) {
+        return "http://127.0.0.1:" + nodes[node].httpPort();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
