@@ -74,6 +74,24 @@ public final class ClusterMemberLink implements GroupLink {
     }
 
     @Override
+    public void leaveAndWait(long timeoutMillis) {
+        if (member == null || member.view() == null) {
+            return;
+        }
+        member.leave();
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (member.memberStatus().code() != io.backplane.group.runtime.MemberStatus.GONE
+                && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
     public void close() {
         if (member != null) {
             member.close();

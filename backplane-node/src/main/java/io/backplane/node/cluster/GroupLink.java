@@ -37,6 +37,12 @@ public interface GroupLink extends AutoCloseable {
     /** The TCP port the group transport listens on. */
     int clusterPort();
 
+    /**
+     * Leaves the group and waits (at most {@code timeoutMillis}) until the others installed a view
+     * without us, so a clean stop costs them no failure-detection delay. Then {@link #close} it.
+     */
+    void leaveAndWait(long timeoutMillis);
+
     @Override
     void close();
 

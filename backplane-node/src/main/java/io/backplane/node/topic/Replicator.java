@@ -132,8 +132,12 @@ public final class Replicator {
     private volatile GroupLink link;
     private volatile View view;
     private boolean available = true;
+    /** Whether this node served at the last {@link #publishState}. */
+    private boolean open;
+    /** Set when this node can no longer store (or rejoin): it stays unavailable until restarted. */
+    private volatile String storageFailure;
     private volatile boolean serving;
-    private boolean closed;
+    private volatile boolean closed;
     private long era;
 
     // Order and stability within the current view.
@@ -176,7 +180,7 @@ public final class Replicator {
 
     /** Joins the LAN group; the node serves once a view with a cut is reached (see {@link #serving}). */
     public void start() throws java.io.IOException {
-        service.setUnavailable("joining the LAN");
+        publishState();
         for (LocalTopicService.TopicState st : service.topicStates().values()) {
             st.lastId = lastIdInStore(st.name, st.lastSeq);
         }
@@ -205,8 +209,9 @@ public final class Replicator {
 
     void propose(String topic, Payload payload, String idempotencyKey, long receivedNanos,
                  CompletableFuture<PostResult> result) {
-        if (!serving || !available) {
-            result.completeExceptionally(new ServiceUnavailableException(reasonNotServing()));
+        String reason = unavailableReason();
+        if (reason != null) {
+            result.completeExceptionally(new ServiceUnavailableException(reason));
             return;
         }
         String id = service.nextMessageId();
@@ -442,9 +447,10 @@ public final class Replicator {
             error = ce.getCause();
         }
         log.error("a stable message could not be stored on {}; this node leaves its LAN", e.topic.name, error);
-        service.setUnavailable("storage failed: " + (error == null ? "unknown" : error.getMessage()));
+        storageFailure = "storage failed: " + (error == null ? "unknown" : error.getMessage());
         serving = false;
         closed = true;
+        publishState();
         failAllPending("storage failed on this node; retry the post on another node with the same Idempotency-Key");
         service.endAllSubscriptions("storage failed on this node");
         link.close(); // the others see a crash: nothing of ours counts any more
@@ -535,9 +541,7 @@ public final class Replicator {
         log.info("view {} installed: {} (coordinator {}){}", next.id(), names(next), link.nodeName(next.coordinator()),
                 joinerHere ? ", joined" : "");
         metrics.view(next);
-        if (!serving) {
-            service.setUnavailable(available ? "catching up with the LAN" : reasonNotServing());
-        }
+        publishState();
         Status status = new Status(next.id(), era, serving, topicTable());
         try {
             link.multicast(Kind.ABCAST, ReplicationMessage.encode(status));
@@ -592,8 +596,7 @@ public final class Replicator {
                 return;
             }
             if (v.size() < link.lanSize() / 2 + 1) {
-                service.setUnavailable("waiting for a majority of the LAN's " + link.lanSize() + " nodes (" + v.size() + " up)");
-                return;
+                return; // a majority must report: one of them holds every committed message
             }
             ProcessId servingMember = null;
             long maxEra = 0;
@@ -677,9 +680,7 @@ public final class Replicator {
         scheduleMark();
         log.info("caught up with view {} (era {}): {} topics; serving", done.viewId(), era, result.topics().size());
         metrics.catchUpFinished();
-        if (available) {
-            service.setUnavailable(null);
-        }
+        publishState();
         List<Object[]> held = new ArrayList<>(heldBack);
         heldBack.clear();
         for (Object[] h : held) {
@@ -691,18 +692,44 @@ public final class Replicator {
         available = nowAvailable;
         if (!nowAvailable) {
             log.warn("not in a primary view: {}", reason);
-            service.setUnavailable(reasonNotServing());
-            service.endAllSubscriptions("this node is cut off from the majority of its LAN; resume on another node");
-        } else if (serving) {
-            service.setUnavailable(null);
         }
+        publishState();
     }
 
-    private String reasonNotServing() {
-        if (!available) {
-            return "this node is not in a primary view of its LAN";
+    /** Why this node does not take posts or serve subscribers now, or null when it does. */
+    private String unavailableReason() {
+        if (storageFailure != null) {
+            return storageFailure;
         }
-        return serving ? "node is shutting down" : "this node is catching up with its LAN";
+        if (closed) {
+            return "node is shutting down";
+        }
+        if (!available) {
+            return "this node is cut off from the majority of its LAN";
+        }
+        if (view == null) {
+            return "joining the LAN";
+        }
+        if (!serving) {
+            return "this node is catching up with its LAN";
+        }
+        if (view.size() < quorum()) {
+            return "only " + view.size() + " of the LAN's " + link.lanSize() + " nodes are up; a majority is needed";
+        }
+        return null;
+    }
+
+    /**
+     * Publishes whether this node serves (for 503s and /health); a node that stops serving ends its
+     * subscriptions, so their clients resume on a node that does.
+     */
+    private void publishState() {
+        String reason = unavailableReason();
+        service.setUnavailable(reason);
+        if (open && reason != null) {
+            service.endAllSubscriptions(reason + "; resume on another node");
+        }
+        open = reason == null;
     }
 
     /**
@@ -718,9 +745,9 @@ public final class Replicator {
                 link.self().incarnation(), why.getClass().getSimpleName());
         metrics.rejoined();
         serving = false;
-        service.setUnavailable("rejoining the LAN");
+        view = null;
+        publishState();
         failAllPending("this node lost its place in the LAN; retry the post with the same Idempotency-Key");
-        service.endAllSubscriptions("this node is rejoining its LAN; resume on another node");
         GroupLink old = link;
         old.close();
         // Appends already handed to the store are stable messages of the old group: let them land,
@@ -756,7 +783,8 @@ public final class Replicator {
             current.start(effect -> service.runOnSequencer(() -> onEffect(current, effect)));
         } catch (java.io.IOException e) {
             log.error("cannot rejoin the LAN: {}", e.getMessage());
-            service.setUnavailable("cannot rejoin the LAN: " + e.getMessage());
+            storageFailure = "cannot rejoin the LAN: " + e.getMessage();
+            publishState();
         }
     }
 
@@ -789,13 +817,20 @@ public final class Replicator {
         return out.toString();
     }
 
-    /** Leaves the LAN group (a clean shutdown: the others install a view without us at once). */
+    /**
+     * Leaves the LAN group (a clean shutdown: the others install a view without us at once instead
+     * of waiting for failure detection), then stops. Called from the stopping thread.
+     */
     public void close() {
-        closed = true;
-        serving = false;
-        failAllPending("node is shutting down; retry the post on another node with the same Idempotency-Key");
+        closed = true; // before leaving: the Left that follows must not look like an exclusion
+        service.runOnSequencer(() -> {
+            serving = false;
+            failAllPending("node is shutting down; retry the post on another node with the same Idempotency-Key");
+        });
+        service.setUnavailable("node is shutting down");
         GroupLink l = link;
         if (l != null) {
+            l.leaveAndWait(2000);
             l.close();
         }
         timer.shutdownNow();
