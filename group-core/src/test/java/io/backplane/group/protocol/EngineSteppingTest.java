@@ -328,4 +328,30 @@ class EngineSteppingTest {
                     .containsExactly(new Effect.Stable(v2, 1));
         }
     }
+
+    @Test
+    void aJoiningEngineFoundsAViewOfItselfNewerThanAnyItHeardOfAndOnlyOnce() {
+        Engine e = new Engine(new ProcessId(7, 1), config, null, List.of());
+        e.updateSeedNodes(List.of(9, 3, 9));
+        assertThat(e.seedNodes()).containsExactly(3, 9);
+        e.onPacket(new Packet(new ProcessId(3, 2), new ProcessId(7, ProcessId.ANY_INCARNATION), 0, 0,
+                new Frame.Heartbeat(4, 0)));
+        assertThat(e.highestViewIdSeen()).isEqualTo(4);
+        assertThat(e.found(2)).isTrue();
+        assertThat(e.view()).isEqualTo(new View(5, List.of(new ProcessId(7, 1))));
+        assertThat(e.state()).isEqualTo(Engine.State.MEMBER);
+        assertThat(e.drainEffects()).anyMatch(x -> x instanceof Effect.InstallView);
+        assertThat(e.found(99)).isFalse();
+    }
+
+    @Test
+    void aJoiningEngineSendsJoinRequestsToTheSeedsItIsGiven() {
+        Engine e = new Engine(new ProcessId(7, 1), config, null, List.of());
+        e.updateSeedNodes(List.of(3, 7));
+        e.onTick();
+        assertThat(e.drainEffects()).filteredOn(x -> x instanceof Effect.Transmit)
+                .extracting(x -> ((Effect.Transmit) x).packet())
+                .containsExactly(new Packet(new ProcessId(7, 1), new ProcessId(3, ProcessId.ANY_INCARNATION), 0, 0,
+                        new Frame.JoinRequest()));
+    }
 }
