@@ -30,6 +30,9 @@ final class ClusterJson {
         if (link != null) {
             out.append(",\"lanSize\":").append(link.lanSize());
         }
+        if (replicator != null) {
+            out.append(",\"replication\":").append(replicator.replicationJson());
+        }
         return out.append('}').toString();
     }
 }

@@ -44,7 +44,10 @@ import org.slf4j.LoggerFactory;
 public final class CatchUp {
     private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
     static final int CHUNK_RECORDS = 4096;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Made on first use: most catch-ups (an empty LAN, a node that is up to date) never fetch. */
+    private static final class Http {
+        static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    }
 
     /** Where a topic must end after the catch-up, and who holds it. */
     public record Target(String topic, long lastSeq, String lastId, String donorHttp) {
@@ -196,7 +199,7 @@ public final class CatchUp {
         HttpRequest request = HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(30)).GET().build();
         HttpResponse<byte[]> response;
         try {
-            response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = Http.CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException("donor " + t.donorHttp() + " unreachable: " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -200,6 +200,44 @@ public final class Replicator {
         return view;
     }
 
+    /**
+     * Where replication stands here, as a JSON object for {@code /api/v1/cluster} (operators and
+     * tests): stored, committed and stable places in the order, what waits, and every member's mark.
+     * Taken on the sequencer thread; "{}" when it does not answer within a second.
+     */
+    public String replicationJson() {
+        CompletableFuture<String> out = new CompletableFuture<>();
+        if (!service.runOnSequencer(() -> {
+            StringBuilder b = new StringBuilder(256);
+            b.append("{\"era\":").append(era)
+                    .append(",\"durable\":\"").append(durable.viewId()).append('.').append(durable.ordinal())
+                    .append("\",\"committed\":\"").append(committed.viewId()).append('.').append(committed.ordinal())
+                    .append("\",\"ordinal\":").append(ordinal)
+                    .append(",\"stableThrough\":").append(stableThrough)
+                    .append(",\"unstable\":").append(unstable.size())
+                    .append(",\"storing\":").append(storing.size())
+                    .append(",\"awaitingCommit\":").append(awaitingCommit.size())
+                    .append(",\"awaitingAck\":").append(awaitingAck.size())
+                    .append(",\"proposed\":").append(proposed.size())
+                    .append(",\"heldBack\":").append(heldBack.size())
+                    .append(",\"marks\":{");
+            boolean first = true;
+            for (Map.Entry<ProcessId, Position> e : marks.entrySet()) {
+                b.append(first ? "\"" : ",\"").append(link.nodeName(e.getKey())).append("\":\"")
+                        .append(e.getValue().viewId()).append('.').append(e.getValue().ordinal()).append('"');
+                first = false;
+            }
+            out.complete(b.append("}}").toString());
+        })) {
+            return "{}";
+        }
+        try {
+            return out.get(1, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return "{}";
+        }
+    }
+
     /** True once this node holds the LAN's histories and takes posts (any thread). */
     public boolean isServing() {
         return serving;
@@ -503,10 +541,11 @@ public final class Replicator {
             return; // fewer members than a majority of the LAN: nothing commits
         }
         Position c = known.get(q - 1);
-        if (c.compareTo(committed) <= 0) {
-            return;
+        if (c.compareTo(committed) > 0) {
+            committed = c;
         }
-        committed = c;
+        // Not only when the commit point moved: an entry may become durable here after the others'
+        // marks already carried the commit point past it.
         while (!awaitingCommit.isEmpty() && committed.atLeast(awaitingCommit.peekFirst().position)) {
             Entry e = awaitingCommit.pollFirst();
             service.deliver(e.topic, e.record.seq(), e.record.body(), e.receivedNanos);

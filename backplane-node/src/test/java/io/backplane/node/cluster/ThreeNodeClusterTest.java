@@ -34,7 +34,8 @@ import picocli.CommandLine;
  */
 class ThreeNodeClusterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private final List<Path> dirs = new ArrayList<>();
     private final BackplaneNode[] nodes = new BackplaneNode[3];
     private final int[] clusterPorts = new int[3];
@@ -90,6 +91,28 @@ class ThreeNodeClusterTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> history(node, "/T/0").equals(t0));
             assertThat(history(node, "/T/1")).isEqualTo(history(0, "/T/1"));
         }
+
+        // concurrent posts at all three nodes: every acknowledged post becomes visible on every node
+        // (a node may store a message after the others' marks already committed it)
+        List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+        for (int k = 0; k < 600; k++) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(base(k % 3) + "/api/v1/topics/T/load"))
+                    .header("Content-Type", "application/json").header("Idempotency-Key", "load-" + k)
+                    .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString("{\"k\":" + k + "}")).build();
+            inFlight.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()));
+            if (inFlight.size() % 100 == 0) {
+                inFlight.get(inFlight.size() - 1).join(); // bounded concurrency: about 100 at a time
+            }
+        }
+        for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+            assertThat(f.get().statusCode()).as(f.get().body()).isEqualTo(201);
+        }
+        for (int i = 0; i < 3; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(10)).until(() -> history(node, "/T/load").size() == 600);
+        }
+        assertThat(history(1, "/T/load")).isEqualTo(history(0, "/T/load"));
+        assertThat(history(2, "/T/load")).isEqualTo(history(0, "/T/load"));
 
         // node 3 goes away; the two others go on (a majority of three)
         nodes[2].close();
