@@ -141,14 +141,32 @@ public final class BackplaneNode implements AutoCloseable {
                     .seeds(seedAddresses(config))
                     .metadata(java.util.Map.of(ClusterMemberLink.HTTP, config.bind() + ":" + httpPort))
                     .expectedSize(lanSize)
-                    // The node stores a message once every member delivered it (Effect.Stable):
-                    // report stability within a tick of a delivery, not every stabilityIntervalTicks.
-                    .engine(io.backplane.group.protocol.EngineConfig.defaults().withPromptStability(true))
+                    .tickMillis(CLUSTER_TICK_MILLIS)
+                    .engine(clusterEngine())
                     .build();
             ClusterMemberLink link = new ClusterMemberLink(cc);
             last.set(link);
             return link;
         };
+    }
+
+    /**
+     * The node's group engine runs 2 ms ticks: a message is stored once every member delivered it
+     * (Effect.Stable), and members report their deliveries at the first tick after them, so the tick
+     * bounds the added latency of every post. The engine's timeouts are in ticks, so they are scaled to
+     * keep the LAN defaults in time: heartbeat 50 ms, suspicion after 0.5–2 s, flush retry 1 s.
+     */
+    static final int CLUSTER_TICK_MILLIS = 2;
+
+    static io.backplane.group.protocol.EngineConfig clusterEngine() {
+        int perTenMillis = 10 / CLUSTER_TICK_MILLIS;
+        io.backplane.group.protocol.EngineConfig d = io.backplane.group.protocol.EngineConfig.defaults();
+        return new io.backplane.group.protocol.EngineConfig(d.heartbeatIntervalTicks() * perTenMillis,
+                d.suspectTimeoutTicksMin() * perTenMillis, d.suspectTimeoutTicksMax() * perTenMillis,
+                d.retransmitIntervalTicks() * perTenMillis, d.stabilityIntervalTicks() * perTenMillis,
+                d.flushTimeoutTicks() * perTenMillis, d.joinRetryTicks() * perTenMillis, d.sendWindowMax(),
+                d.pendingRequestsMax(), d.channelUnackedMax(), d.receiveWindowMax(), d.futureFramesMax(),
+                d.retransmitBurstMax(), true, java.util.Set.of());
     }
 
     private static java.util.List<java.net.InetSocketAddress> seedAddresses(NodeConfig config) {

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CatchUp {
     private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
-    static final int CHUNK_RECORDS = 4096;
+    static final int CHUNK_RECORDS = 16384;
     /** Made on first use: most catch-ups (an empty LAN, a node that is up to date) never fetch. */
     private static final class Http {
         static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -123,18 +123,20 @@ public final class CatchUp {
         }
         long fetched = 0;
         long from = local + 1;
+        CompletableFuture<Void> last = null;
         while (from <= t.lastSeq()) {
             List<AppendRequest> chunk = fetch(t, from, t.lastSeq());
-            CompletableFuture<Void> last = null;
+            // Appends are queued without waiting: the store's writer commits this chunk while the next
+            // one crosses the network (its bounded queue pushes back through appendWaitingForRoom).
             for (AppendRequest a : chunk) {
                 last = appendWaitingForRoom(a);
-            }
-            if (last != null) {
-                await(last);
             }
             fetched += chunk.size();
             progress.accept(chunk.size());
             from = chunk.get(chunk.size() - 1).record().seq() + 1;
+        }
+        if (last != null) {
+            await(last); // futures of one topic complete in order: the last one covers all
         }
         return fetched;
     }
