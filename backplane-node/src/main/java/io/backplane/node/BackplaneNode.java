@@ -83,7 +83,8 @@ public final class BackplaneNode implements AutoCloseable {
             Replicator replicator = null;
             if (clustered) {
                 replicator = new Replicator(topics, linkFactory(config, dataDir, identity, port),
-                        openClusterState(dataDir), metrics);
+                        openClusterState(dataDir), metrics, config.idempotencyRetentionMillis(),
+                        io.backplane.history.HistoryStoreConfig.DEFAULT_IDEMPOTENCY_KEYS_PER_TOPIC);
                 replicatorRef.set(replicator);
                 try {
                     replicator.start();

@@ -134,6 +134,9 @@ public final class CatchUp {
             fetched += chunk.size();
             progress.accept(chunk.size());
             from = chunk.get(chunk.size() - 1).record().seq() + 1;
+            if (fetched % (CHUNK_RECORDS * 16) < chunk.size()) {
+                log.info("catching up {}: at seq {} of {} ({} records fetched)", t.topic(), from - 1, t.lastSeq(), fetched);
+            }
         }
         if (last != null) {
             await(last); // futures of one topic complete in order: the last one covers all

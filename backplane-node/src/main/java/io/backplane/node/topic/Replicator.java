@@ -121,6 +121,8 @@ public final class Replicator {
 
     private final LocalTopicService service;
     private final HistoryStore store;
+    private final long keyWindowMillis;
+    private final int keysPerTopic;
     private final GroupLink.Factory links;
     private final ClusterState clusterState;
     private final ClusterMetrics metrics;
@@ -161,8 +163,14 @@ public final class Replicator {
     private final List<Object[]> heldBack = new ArrayList<>();
     private CatchUp.Cut cut;
 
+    /**
+     * @param keyWindowMillis how long an idempotency key is recognised (the node's idempotency retention)
+     * @param keysPerTopic    how many of a topic's newest keys are recognised
+     */
     public Replicator(LocalTopicService service, GroupLink.Factory links, ClusterState clusterState,
-                      ClusterMetrics metrics) {
+                      ClusterMetrics metrics, long keyWindowMillis, int keysPerTopic) {
+        this.keyWindowMillis = keyWindowMillis;
+        this.keysPerTopic = keysPerTopic;
         this.service = service;
         this.store = service.store();
         this.links = links;
@@ -351,7 +359,8 @@ public final class Replicator {
         Origin origin = proposed.remove(post.id());
         long receivedNanos = origin == null ? System.nanoTime() : origin.receivedNanos;
         Entry entry;
-        byte[] firstAck = post.idempotencyKey() == null ? null : answeredBefore(st, post.idempotencyKey());
+        byte[] firstAck = post.idempotencyKey() == null ? null
+                : answeredBefore(st, post.idempotencyKey(), post.timestampMillis());
         if (firstAck != null) {
             entry = new Entry(position, st, null, null, firstAck, receivedNanos);
             metrics.duplicate();
@@ -384,15 +393,30 @@ public final class Replicator {
         }
     }
 
-    private byte[] answeredBefore(LocalTopicService.TopicState st, String key) {
+    /**
+     * The first post's answer when {@code key} was used before on this topic, else null. Every replica
+     * must decide alike, but each prunes old keys on its own schedule and clock; so a stored key counts
+     * only within a window every replica still holds (the store keeps keys an hour past it, and the
+     * newest {@code keysPerTopic} keys): the first post is fewer than {@code keysPerTopic} seqs back and
+     * its timestamp less than {@code keyWindowMillis} before this post's (both known alike everywhere).
+     */
+    private byte[] answeredBefore(LocalTopicService.TopicState st, String key, long postTimestampMillis) {
         if (st.replicatedKeys != null) {
             byte[] ack = st.replicatedKeys.get(key);
             if (ack != null) {
                 return ack;
             }
         }
-        Optional<byte[]> stored = store.idempotencyEntry(st.name, key);
-        return stored.orElse(null);
+        byte[] ack = store.idempotencyEntry(st.name, key).orElse(null);
+        if (ack == null) {
+            return null;
+        }
+        long firstSeq = AckFields.seq(ack);
+        long firstMillis = AckFields.timestampMillis(ack);
+        if (st.lastSeq - firstSeq >= keysPerTopic || postTimestampMillis - firstMillis >= keyWindowMillis) {
+            return null; // expired by the rule, even where this replica has not pruned it yet
+        }
+        return ack;
     }
 
     private void onStable(long viewId, long through) {
