@@ -809,6 +809,9 @@ public final class Replicator {
         metrics.rejoined();
         serving = false;
         view = null;
+        // The old incarnation's engine may have said it was cut off; the new one starts able to make
+        // progress and reports only changes, so its "available" must not inherit the old "no".
+        available = true;
         publishState();
         failAllPending("this node lost its place in the LAN; retry the post with the same Idempotency-Key");
         GroupLink old = link;
