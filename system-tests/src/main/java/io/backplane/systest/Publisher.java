@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * One publisher: posts, one at a time, to the run's topics in turn over REST, each with its own
- * {@code Idempotency-Key}. When an attempt fails — no answer within {@link #ATTEMPT_TIMEOUT}, a refused
+ * {@code Idempotency-Key}, spreading posts over the nodes. When an attempt fails — no answer within {@link #ATTEMPT_TIMEOUT}, a refused
  * connection, 503, 429 or 5xx — it retries the SAME key on the next node, until
  * {@link #KEY_DEADLINE}; then it records the key as abandoned. Every answer goes into the trace with the
  * node it came from and when, so the checker can hold each node to what it said.
@@ -30,15 +30,20 @@ public final class Publisher implements Runnable {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(NodeApi.CONNECT_TIMEOUT).build();
     private volatile boolean stopping;
+    private final int home;
     private int nodeIndex;
     private long posted;
     private long retries;
 
-    /** {@code home} is the index of the node it posts to first; it moves on from there when that fails. */
+    /**
+     * {@code home} is the index of the node its first post goes to; each later post starts on the next
+     * node, and each retry moves on to the node after the one that failed.
+     */
     public Publisher(String name, List<String> topics, List<NodeProcess> nodes, int home, Trace trace, int postsPerSecond) {
         this.name = name;
         this.topics = List.copyOf(topics);
         this.nodes = List.copyOf(nodes);
+        this.home = home;
         this.nodeIndex = home % nodes.size();
         this.trace = trace;
         this.pauseBetweenPostsMillis = postsPerSecond <= 0 ? 0 : 1000L / postsPerSecond;
@@ -63,6 +68,8 @@ public final class Publisher implements Runnable {
             while (!stopping) {
                 String topic = topics.get((int) (posted % topics.size()));
                 String key = name + "-" + posted;
+                // Each new post starts on the next node, so every node takes posts (and forwards them).
+                nodeIndex = (int) ((home + posted) % nodes.size());
                 postUntilResolved(topic, key);
                 posted++;
                 Thread.sleep(pauseBetweenPostsMillis);

@@ -67,6 +67,7 @@ public final class Subscriber implements AutoCloseable {
         return lastSeq.getOrDefault(topic, 0L);
     }
 
+    /** Successful connections after the first one. */
     public synchronized int reconnects() {
         return reconnects;
     }
@@ -77,17 +78,20 @@ public final class Subscriber implements AutoCloseable {
         while (!closing) {
             try {
                 if (!first) {
-                    synchronized (this) {
-                        reconnects++;
-                    }
                     nodeIndex = (nodeIndex + 1) % nodes.size();
                     Thread.sleep(RECONNECT_PAUSE_MILLIS);
                 }
-                first = false;
                 NodeProcess node = nodes.get(nodeIndex);
                 if (!connect(node)) {
+                    first = false;
                     continue;
                 }
+                if (!first) {
+                    synchronized (this) {
+                        reconnects++;
+                    }
+                }
+                first = false;
                 watch(node);
             } catch (InterruptedException e) {
                 return;

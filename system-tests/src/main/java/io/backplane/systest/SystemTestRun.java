@@ -177,6 +177,9 @@ public final class SystemTestRun {
                 settings.topics(), settings.publishers(), settings.postsPerSecondPerPublisher(), settings.longRun(), settings.jar()));
         lines.add(String.format("posts acknowledged: %d keys; attempts %d (by status, 0 = no answer: %s); retries %d; abandoned %d",
                 acked, attempts, byStatus, retries, trace.abandoned().size()));
+        Map<String, Long> ackedByNode = new java.util.TreeMap<>();
+        trace.answers().stream().filter(Trace.Answer::acknowledged).forEach(a -> ackedByNode.merge(a.node(), 1L, Long::sum));
+        lines.add("acknowledgements by node: " + ackedByNode);
         lines.add(String.format("deliveries: %d over %d subscribers; reconnects %s", trace.deliveries().size(), subscribers.size(),
                 subscribers.stream().map(s -> s.name() + "=" + s.reconnects()).toList()));
         lines.add(String.format("faults: %d (%s); schedule %.1f s; outage windows checked: %d",
