@@ -130,9 +130,9 @@ public final class Checker {
                 if (entry == null) {
                     violation(Property.ACKED_POST_IN_EVERY_REPLICA,
                             "topic %s seq %d id %s (%s) is missing from %s's history", a.topic(), a.seq(), a.id(), describe(a), node);
-                } else if (!entry.id().equals(a.id())) {
+                } else if (!entry.id().equals(a.id()) || (entry.key() != null && !entry.key().equals(a.key()))) {
                     violation(Property.ACKED_POST_IN_EVERY_REPLICA,
-                            "topic %s seq %d was acknowledged as id %s (%s) but %s's history has id %s there (key %s)",
+                            "topic %s seq %d was acknowledged as id %s (%s) but %s's history has id %s (key %s) there",
                             a.topic(), a.seq(), a.id(), describe(a), node, entry.id(), entry.key());
                 }
             }

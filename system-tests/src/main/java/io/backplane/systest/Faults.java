@@ -69,6 +69,19 @@ public final class Faults {
         note("%s restart %s: ready after %d ms", Trace.at(lastHealNanos), node.id(), (trace.nowNanos() - lastHealNanos) / 1_000_000);
     }
 
+    /**
+     * A planted fault, not a failure the cluster must survive: deletes a dead node's data directory, as if
+     * its disk had lied about every fsync. Only for showing the checker catches lost acknowledged posts.
+     */
+    public void plantDataLoss(NodeProcess node) throws Exception {
+        if (node.state() != NodeProcess.State.DEAD) {
+            throw new IllegalStateException("kill " + node.id() + " before wiping its data directory");
+        }
+        SystemTestRun.deleteRecursively(node.spec().dataDir());
+        trace.fault(new Trace.Fault("planted-data-loss", node.id(), trace.nowNanos(), trace.nowNanos(), "data directory deleted"));
+        note("%s PLANTED: deleted %s's data directory", Trace.at(trace.nowNanos()), node.id());
+    }
+
     public void killAll() throws Exception {
         for (NodeProcess node : cluster.running()) {
             kill9(node);

@@ -73,7 +73,15 @@ class CheckerTest {
     void anAcknowledgedPostRenumberedInAReplicaIsCaught() {
         history("n2").set(1, new HistoryEntry(2, "L:other", "other"));
         assertThat(check()).filteredOn(v -> v.property() == Property.ACKED_POST_IN_EVERY_REPLICA)
-                .singleElement().asString().contains("seq 2 was acknowledged as id L:k2", "n2's history has id L:other");
+                .singleElement().asString().contains("seq 2 was acknowledged as id L:k2", "n2's history has id L:other (key other)");
+    }
+
+    @Test
+    void anotherPostUnderTheSameIdAtTheAcknowledgedSeqIsCaught() {
+        // A node reborn without its data may hand out the same ids again: the payload's key tells the posts apart.
+        history("n1").set(0, new HistoryEntry(1, "L:k1", "someone-else"));
+        assertThat(check()).filteredOn(v -> v.property() == Property.ACKED_POST_IN_EVERY_REPLICA)
+                .singleElement().asString().contains("seq 1 was acknowledged as id L:k1", "n1's history has id L:k1 (key someone-else)");
     }
 
     @Test
