@@ -144,7 +144,7 @@ public final class Faults {
     }
 
     /**
-     * Polls the woken node until it shows a view newer than {@code exclusionViewId} with itself in it.
+     * Polls the woken node until it shows a view newer than {@code exclusionViewId} with itself and a majority in it.
      * Returns the send time of the last poll that showed it still outside: it was outside at least until then.
      */
     private long awaitRejoin(NodeProcess node, long exclusionViewId) throws InterruptedException {
@@ -154,7 +154,9 @@ public final class Faults {
             long sent = trace.nowNanos();
             Optional<NodeApi.View> view = cluster.api().view(node, Cluster.VIEW_READ_TIMEOUT);
             if (view.isPresent()) {
-                if (view.get().id() > exclusionViewId && view.get().members().contains(node.id())) {
+                // A woken node may first install a view of its own (non-primary); back means with a majority.
+                if (view.get().id() > exclusionViewId && view.get().members().contains(node.id())
+                        && view.get().members().size() * 2 > cluster.nodes().size()) {
                     return lastOutside;
                 }
                 lastOutside = sent;

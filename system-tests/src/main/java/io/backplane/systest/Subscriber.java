@@ -43,6 +43,7 @@ public final class Subscriber implements AutoCloseable {
     private WebSocket socket;
     private CompletableFuture<Void> lost = new CompletableFuture<>();
     private int reconnects;
+    private int errors;
 
     public Subscriber(String name, List<String> topics, List<NodeProcess> nodes, int home, Trace trace) {
         this.name = name;
@@ -157,7 +158,7 @@ public final class Subscriber implements AutoCloseable {
         }
     }
 
-    private synchronized void onFrame(NodeProcess node, int generation, String text) {
+    private synchronized void onFrame(NodeProcess node, int generation, String text, CompletableFuture<Void> lostOfThis) {
         if (generation != connection) {
             return;
         }
@@ -173,7 +174,17 @@ public final class Subscriber implements AutoCloseable {
             long seq = m.path("seq").asLong();
             trace.delivery(new Trace.Delivery(name, node.id(), generation, topic, seq, m.path("id").asText(), trace.nowNanos()));
             lastSeq.merge(topic, seq, Math::max);
+        } else if ("error".equals(frame.path("type").asText())) {
+            // A refused subscription (e.g. unavailable during a view change) or slow-consumer: start over
+            // elsewhere with fromSeq rather than sit on a connection that will not deliver that topic.
+            errors++;
+            lostOfThis.complete(null);
         }
+    }
+
+    /** Error frames received (each made the subscriber reconnect). */
+    public synchronized int errors() {
+        return errors;
     }
 
     private final class Listener implements WebSocket.Listener {
@@ -194,7 +205,7 @@ public final class Subscriber implements AutoCloseable {
             if (last) {
                 String text = partial.toString();
                 partial.setLength(0);
-                onFrame(node, generation, text);
+                onFrame(node, generation, text, lostOfThis);
             }
             ws.request(1);
             return null;
