@@ -107,8 +107,8 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Polls every running node until all show the same view id and members, and the members are exactly
-     * the running nodes. Returns how long that took; throws {@link ViewTimeout} naming each node's view.
+     * Polls every running node until all show the same view id and members, the members are exactly
+     * the running nodes, and every one answers {@code /health} with 200 (it serves). Returns how long that took; throws {@link ViewTimeout} naming each node's view.
      */
     public Duration awaitOneView(Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
@@ -119,13 +119,16 @@ public final class Cluster implements AutoCloseable {
             Set<String> expected = running.stream().map(NodeProcess::id).collect(Collectors.toCollection(TreeSet::new));
             List<NodeApi.View> views = new ArrayList<>();
             List<String> described = new ArrayList<>();
+            boolean allServe = true;
             for (NodeProcess node : running) {
                 Optional<NodeApi.View> view = api.view(node, VIEW_READ_TIMEOUT);
+                boolean serves = api.healthy(node.httpUri(), VIEW_READ_TIMEOUT);
+                allServe &= serves;
                 view.ifPresent(views::add);
-                described.add(view.map(NodeApi.View::describe).orElse(node.id() + ": no view"));
+                described.add(view.map(NodeApi.View::describe).orElse(node.id() + ": no view") + (serves ? "" : " (health not 200)"));
             }
             last = described;
-            if (views.size() == running.size() && !views.isEmpty()
+            if (allServe && views.size() == running.size() && !views.isEmpty()
                     && views.stream().allMatch(v -> v.id() == views.get(0).id() && v.members().equals(views.get(0).members()))
                     && new TreeSet<>(views.get(0).members()).equals(expected)) {
                 return Duration.ofNanos(System.nanoTime() - start);

@@ -136,7 +136,9 @@ public final class Faults {
     private Optional<NodeApi.View> viewWithout(NodeProcess paused) throws InterruptedException {
         for (NodeProcess other : cluster.running()) {
             Optional<NodeApi.View> view = cluster.api().view(other, Cluster.VIEW_READ_TIMEOUT);
-            if (view.isPresent() && !view.get().members().contains(paused.id())) {
+            // Only a primary (majority) view excluding it counts: a lone node's own view proves nothing.
+            if (view.isPresent() && !view.get().members().contains(paused.id())
+                    && view.get().members().size() * 2 > cluster.nodes().size()) {
                 return view;
             }
         }

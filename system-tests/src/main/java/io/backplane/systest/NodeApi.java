@@ -20,6 +20,7 @@ public final class NodeApi {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
     /** Largest page of a history read (the contract's maximum {@code limit}). */
     static final int HISTORY_PAGE_MAX = 10_000;
+    static final Duration HISTORY_UNAVAILABLE_TIMEOUT = Duration.ofSeconds(30);
 
     /** A node's answer to {@code GET /api/v1/cluster}. */
     public record View(String node, long id, List<String> members, String coordinator) {
@@ -62,15 +63,24 @@ public final class NodeApi {
         }
     }
 
-    /** A topic's whole history on one node, paged by {@code nextSeq}; empty for 404 (no history there). */
+    /**
+     * A topic's whole history on one node, paged by {@code nextSeq}; empty for 404 (no history there).
+     * A node that is not serving yet (503, e.g. still catching up after a view change) is asked again
+     * until {@link #HISTORY_UNAVAILABLE_TIMEOUT}.
+     */
     public List<Checker.HistoryEntry> history(NodeProcess node, String topic) throws IOException, InterruptedException {
         List<Checker.HistoryEntry> entries = new ArrayList<>();
         long from = 1;
+        long unavailableDeadline = System.nanoTime() + HISTORY_UNAVAILABLE_TIMEOUT.toNanos();
         while (true) {
             URI uri = node.httpUri().resolve("/api/v1/topics" + encodePath(topic) + "/messages?fromSeq=" + from + "&limit=" + HISTORY_PAGE_MAX);
             HttpResponse<String> r = get(uri, Duration.ofSeconds(30));
             if (r.statusCode() == 404) {
                 return entries;
+            }
+            if (r.statusCode() == 503 && System.nanoTime() < unavailableDeadline) {
+                Thread.sleep(200);
+                continue;
             }
             if (r.statusCode() != 200) {
                 throw new IOException(node.id() + " answered " + r.statusCode() + " to " + uri + ": " + r.body());

@@ -103,27 +103,34 @@ public final class Subscriber implements AutoCloseable {
     private boolean connect(NodeProcess node) throws InterruptedException {
         CompletableFuture<Void> lostOfThis = new CompletableFuture<>();
         int generation;
+        Map<String, Long> resumeFrom = new HashMap<>();
         synchronized (this) {
+            // From here on frames of older connections are ignored, so these resume points are final:
+            // no message of this connection for a topic can arrive before that topic's subscribe is sent.
             generation = ++connection;
             lost = lostOfThis;
+            topics.forEach(t -> resumeFrom.put(t, lastSeq.getOrDefault(t, 0L) + 1));
         }
+        WebSocket ws = null;
         try {
-            WebSocket ws = http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT)
+            ws = http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT)
                     .buildAsync(node.wsUri(), new Listener(node, generation, lostOfThis))
                     .get(CONNECT_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
             synchronized (this) {
                 socket = ws;
-                for (String topic : topics) {
-                    ObjectNode subscribe = NodeApi.JSON.createObjectNode().put("op", "subscribe").put("id", topic).put("topic", topic);
-                    subscribe.putObject("replay").put("fromSeq", lastSeq.getOrDefault(topic, 0L) + 1);
-                    // Sent under the lock so no message of this connection is recorded before every resume point is fixed.
-                    ws.sendText(subscribe.toString(), true).get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                }
+            }
+            for (String topic : topics) {
+                ObjectNode subscribe = NodeApi.JSON.createObjectNode().put("op", "subscribe").put("id", topic).put("topic", topic);
+                subscribe.putObject("replay").put("fromSeq", resumeFrom.get(topic));
+                ws.sendText(subscribe.toString(), true).get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
             return true;
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
+            if (ws != null) {
+                ws.abort();
+            }
             lostOfThis.complete(null);
             return false;
         }
