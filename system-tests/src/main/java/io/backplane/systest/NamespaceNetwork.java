@@ -102,7 +102,7 @@ public final class NamespaceNetwork implements Network {
     }
 
     @Override
-    public void heal() throws IOException, InterruptedException {
+    public void heal() throws InterruptedException {
         if (!created) {
             return;
         }
@@ -111,19 +111,24 @@ public final class NamespaceNetwork implements Network {
         }
     }
 
+    /** Removes the rules, namespaces and bridge; best effort, each step on its own, so one failure leaves no more behind. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() {
         if (!created) {
             return;
         }
-        heal();
-        String bridge = "bp" + tag + "br";
-        runIgnoringFailure("iptables", "-D", "FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT");
-        for (String ns : namespaces) {
-            runIgnoringFailure("ip", "netns", "delete", ns);
+        try {
+            heal();
+            String bridge = "bp" + tag + "br";
+            runIgnoringFailure("iptables", "-D", "FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT");
+            for (String ns : namespaces) {
+                runIgnoringFailure("ip", "netns", "delete", ns);
+            }
+            runIgnoringFailure("ip", "link", "delete", bridge);
+            created = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        runIgnoringFailure("ip", "link", "delete", bridge);
-        created = false;
     }
 
     private static void run(String... command) throws IOException, InterruptedException {
