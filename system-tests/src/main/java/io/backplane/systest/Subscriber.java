@@ -1,0 +1,244 @@
+package io.backplane.systest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One websocket subscriber, first connected to its home node: subscribes to every topic of the run with
+ * {@code replay: {fromSeq: 1}} and records every message. When its socket closes or fails, or its node's
+ * {@code /health} stops answering 200 (a paused or cut-off node closes nothing), it reconnects to the next
+ * node and resubscribes each topic with {@code fromSeq} = last seen + 1 — the contract's resume rule
+ * (CONTRACT.md §5), so any gap or duplicate the checker finds is the cluster's, not the harness's.
+ */
+public final class Subscriber implements AutoCloseable {
+    static final Duration HEALTH_INTERVAL = Duration.ofSeconds(1);
+    static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
+    /** Consecutive failed health checks after which the subscriber gives up on its node. */
+    static final int HEALTH_FAILURES_MAX = 2;
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    static final long RECONNECT_PAUSE_MILLIS = 100;
+
+    private final String name;
+    private final List<String> topics;
+    private final List<NodeProcess> nodes;
+    private final Trace trace;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(NodeApi.CONNECT_TIMEOUT).build();
+    private final NodeApi api = new NodeApi();
+    private final Map<String, Long> lastSeq = new HashMap<>();
+    private final Thread supervisor;
+    private volatile boolean closing;
+    private int nodeIndex;
+    private int connection;
+    private WebSocket socket;
+    private CompletableFuture<Void> lost = new CompletableFuture<>();
+    private int reconnects;
+    private int errors;
+
+    public Subscriber(String name, List<String> topics, List<NodeProcess> nodes, int home, Trace trace) {
+        this.name = name;
+        this.topics = List.copyOf(topics);
+        this.nodes = List.copyOf(nodes);
+        this.nodeIndex = home % nodes.size();
+        this.trace = trace;
+        this.supervisor = new Thread(this::supervise, name + "-supervisor");
+        this.supervisor.setDaemon(true);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public void start() {
+        supervisor.start();
+    }
+
+    /** The last seq received per topic (0 for none). */
+    public synchronized long lastSeq(String topic) {
+        return lastSeq.getOrDefault(topic, 0L);
+    }
+
+    /** Successful connections after the first one. */
+    public synchronized int reconnects() {
+        return reconnects;
+    }
+
+    /** Keeps one healthy connection: connect, watch, and on loss move to the next node. */
+    private void supervise() {
+        boolean first = true;
+        while (!closing) {
+            try {
+                if (!first) {
+                    nodeIndex = (nodeIndex + 1) % nodes.size();
+                    Thread.sleep(RECONNECT_PAUSE_MILLIS);
+                }
+                NodeProcess node = nodes.get(nodeIndex);
+                if (!connect(node)) {
+                    first = false;
+                    continue;
+                }
+                if (!first) {
+                    synchronized (this) {
+                        reconnects++;
+                    }
+                }
+                first = false;
+                watch(node);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private boolean connect(NodeProcess node) throws InterruptedException {
+        CompletableFuture<Void> lostOfThis = new CompletableFuture<>();
+        int generation;
+        Map<String, Long> resumeFrom = new HashMap<>();
+        synchronized (this) {
+            // From here on frames of older connections are ignored, so these resume points are final:
+            // no message of this connection for a topic can arrive before that topic's subscribe is sent.
+            generation = ++connection;
+            lost = lostOfThis;
+            topics.forEach(t -> resumeFrom.put(t, lastSeq.getOrDefault(t, 0L) + 1));
+        }
+        WebSocket ws = null;
+        try {
+            ws = http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT)
+                    .buildAsync(node.wsUri(), new Listener(node, generation, lostOfThis))
+                    .get(CONNECT_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
+            synchronized (this) {
+                socket = ws;
+            }
+            for (String topic : topics) {
+                ObjectNode subscribe = NodeApi.JSON.createObjectNode().put("op", "subscribe").put("id", topic).put("topic", topic);
+                subscribe.putObject("replay").put("fromSeq", resumeFrom.get(topic));
+                ws.sendText(subscribe.toString(), true).get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            if (ws != null) {
+                ws.abort();
+            }
+            lostOfThis.complete(null);
+            return false;
+        }
+    }
+
+    /** Returns when the connection was lost or the node stopped being healthy (then the socket is aborted). */
+    private void watch(NodeProcess node) throws InterruptedException {
+        CompletableFuture<Void> lostOfThis;
+        synchronized (this) {
+            lostOfThis = lost;
+        }
+        int failures = 0;
+        while (!closing && !lostOfThis.isDone()) {
+            try {
+                lostOfThis.get(HEALTH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+                break;
+            } catch (java.util.concurrent.TimeoutException e) {
+                failures = api.healthy(node.httpUri(), HEALTH_TIMEOUT) ? 0 : failures + 1;
+                if (failures >= HEALTH_FAILURES_MAX) {
+                    break;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                break;
+            }
+        }
+        synchronized (this) {
+            connection++; // messages still buffered on the old socket are ignored from here on
+            if (socket != null) {
+                socket.abort();
+                socket = null;
+            }
+        }
+    }
+
+    private synchronized void onFrame(NodeProcess node, int generation, String text, CompletableFuture<Void> lostOfThis) {
+        if (generation != connection) {
+            return;
+        }
+        JsonNode frame;
+        try {
+            frame = NodeApi.JSON.readTree(text);
+        } catch (IOException e) {
+            return;
+        }
+        if ("message".equals(frame.path("type").asText())) {
+            JsonNode m = frame.path("message");
+            String topic = m.path("topic").asText();
+            long seq = m.path("seq").asLong();
+            trace.delivery(new Trace.Delivery(name, node.id(), generation, topic, seq, m.path("id").asText(), trace.nowNanos()));
+            lastSeq.merge(topic, seq, Math::max);
+        } else if ("error".equals(frame.path("type").asText())) {
+            // A refused subscription (e.g. unavailable during a view change) or slow-consumer: start over
+            // elsewhere with fromSeq rather than sit on a connection that will not deliver that topic.
+            errors++;
+            lostOfThis.complete(null);
+        }
+    }
+
+    /** Error frames received (each made the subscriber reconnect). */
+    public synchronized int errors() {
+        return errors;
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final NodeProcess node;
+        private final int generation;
+        private final CompletableFuture<Void> lostOfThis;
+        private final StringBuilder partial = new StringBuilder();
+
+        Listener(NodeProcess node, int generation, CompletableFuture<Void> lostOfThis) {
+            this.node = node;
+            this.generation = generation;
+            this.lostOfThis = lostOfThis;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                onFrame(node, generation, text, lostOfThis);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            lostOfThis.complete(null);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            lostOfThis.complete(null);
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        supervisor.interrupt();
+        synchronized (this) {
+            connection++;
+            if (socket != null) {
+                socket.abort();
+            }
+        }
+    }
+}
