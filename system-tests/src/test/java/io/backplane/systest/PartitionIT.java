@@ -8,7 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 5's partitions, opt-in ({@code -Dsystest.partitions=true}; needs root, {@code ip} and
+ * Issue 5's partitions, on by default ({@code -Dsystest.partitions=false} turns them off; they need root, {@code ip} and
  * {@code iptables}): each node in its own network namespace, links cut with iptables. The minority must
  * answer no post with 2xx while cut off (CONTRACT.md §6.6) and rejoin by itself once healed.
  */
@@ -16,7 +16,7 @@ class PartitionIT {
     @BeforeEach
     void onlyWhenAskedForAndPossible() {
         assumeTrue(Boolean.getBoolean("systest.partitions"),
-                "partition schedules are opt-in: run with -Dsystest.partitions=true (needs root, ip and iptables)");
+                "partition schedules turned off with -Dsystest.partitions=false");
         assumeTrue(Integer.getInteger("systest.nodes", 3) >= 3, "partition schedules need at least 3 nodes (-Dsystest.nodes)");
         String missing = NamespaceNetwork.unavailableReason();
         assumeTrue(missing == null, () -> "partition schedules skipped: " + missing);
