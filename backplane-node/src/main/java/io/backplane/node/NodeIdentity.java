@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's identity in its data directory: which LAN the data belongs to, and an incarnation
- * number bumped durably at every start. Message ids embed the incarnation, so ids stay unique
+ * number bumped durably at every start (and never below the clock in seconds). Message ids embed the incarnation, so ids stay unique
  * across restarts without remembering the last id.
  */
 public record NodeIdentity(String nodeId, String lan, long incarnation) {
@@ -47,7 +47,10 @@ public record NodeIdentity(String nodeId, String lan, long incarnation) {
                 throw new StartupException("data directory " + dataDir + ": " + FILE + " has a bad incarnation");
             }
         }
-        NodeIdentity identity = new NodeIdentity(nodeId, lan, previous + 1);
+        // At least the clock in seconds, not only previous + 1: a node whose data directory was lost
+        // starts over at a higher incarnation than any its LAN has seen of it (peers order
+        // incarnations of a name and ignore older ones). Message ids stay unique either way.
+        NodeIdentity identity = new NodeIdentity(nodeId, lan, Math.max(previous + 1, System.currentTimeMillis() / 1000));
         identity.write(file);
         return identity;
     }
