@@ -74,18 +74,22 @@ public final class BackplaneNode implements AutoCloseable {
             int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
             vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(8));
             boolean clustered = !config.seeds().isEmpty();
-            AtomicReference<Replicator> replicatorRef = new AtomicReference<>();
+            // Clustered, the replicator is attached before the HTTP listener opens, so no request is
+            // ever served as by a single node; it joins the LAN once the HTTP port is known (peers
+            // fetch state transfers from it).
+            java.util.concurrent.atomic.AtomicInteger httpPort = new java.util.concurrent.atomic.AtomicInteger();
+            Replicator replicator = clustered
+                    ? new Replicator(topics, linkFactory(config, dataDir, identity, httpPort),
+                            openClusterState(dataDir), metrics, config.idempotencyRetentionMillis(),
+                            io.backplane.history.HistoryStoreConfig.DEFAULT_IDEMPOTENCY_KEYS_PER_TOPIC)
+                    : null;
             HttpApi api = new HttpApi(vertx, config, topics, store, metrics,
-                    clustered ? () -> ClusterJson.view(config, replicatorRef.get()) : null);
+                    clustered ? () -> ClusterJson.view(config, replicator) : null);
             int port = listen(vertx, api, config, eventLoops);
+            httpPort.set(port);
             log.info("node {} of LAN {} (incarnation {}) serving http on {}:{}", config.nodeId(), config.lan(),
                     identity.incarnation(), config.bind(), port);
-            Replicator replicator = null;
-            if (clustered) {
-                replicator = new Replicator(topics, linkFactory(config, dataDir, identity, port),
-                        openClusterState(dataDir), metrics, config.idempotencyRetentionMillis(),
-                        io.backplane.history.HistoryStoreConfig.DEFAULT_IDEMPOTENCY_KEYS_PER_TOPIC);
-                replicatorRef.set(replicator);
+            if (replicator != null) {
                 try {
                     replicator.start();
                 } catch (IOException e) {
@@ -121,7 +125,8 @@ public final class BackplaneNode implements AutoCloseable {
      * incarnation listens on the same cluster port (the one first chosen, when configured as 0), so
      * the seeds other nodes were given stay right.
      */
-    private static GroupLink.Factory linkFactory(NodeConfig config, Path dataDir, NodeIdentity first, int httpPort) {
+    private static GroupLink.Factory linkFactory(NodeConfig config, Path dataDir, NodeIdentity first,
+                                                 java.util.concurrent.atomic.AtomicInteger httpPort) {
         int lanSize = lanSize(config);
         java.util.concurrent.atomic.AtomicBoolean used = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicInteger port = new java.util.concurrent.atomic.AtomicInteger(config.clusterPort());
@@ -140,7 +145,7 @@ public final class BackplaneNode implements AutoCloseable {
                     .bindHost(config.bind())
                     .port(port.get())
                     .seeds(seedAddresses(config))
-                    .metadata(java.util.Map.of(ClusterMemberLink.HTTP, config.bind() + ":" + httpPort))
+                    .metadata(java.util.Map.of(ClusterMemberLink.HTTP, config.bind() + ":" + httpPort.get()))
                     .expectedSize(lanSize)
                     .tickMillis(CLUSTER_TICK_MILLIS)
                     .engine(clusterEngine())

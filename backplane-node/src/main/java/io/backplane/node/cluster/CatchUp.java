@@ -53,8 +53,11 @@ public final class CatchUp {
     public record Target(String topic, long lastSeq, String lastId, String donorHttp) {
     }
 
-    /** The state this node must reach before it serves in view {@code viewId}. */
-    public record Cut(long viewId, long era, List<Target> targets) {
+    /**
+     * The state this node must reach before it serves in view {@code viewId}; {@code recovery} when it
+     * was decided with nobody serving (a new era, which needs a majority's promises).
+     */
+    public record Cut(long viewId, long era, boolean recovery, List<Target> targets) {
     }
 
     /** Where one topic ends after the catch-up. */

@@ -21,31 +21,49 @@ public final class ClusterState {
     static final String FILE = "cluster.properties";
     private final Path file;
     private long era;
+    private long promised;
 
-    private ClusterState(Path file, long era) {
+    private ClusterState(Path file, long era, long promised) {
         this.file = file;
         this.era = era;
+        this.promised = promised;
     }
 
     public static ClusterState open(Path dataDir) {
         Path file = dataDir.resolve(FILE);
         long era = 0;
+        long promised = 0;
         if (Files.exists(file)) {
             try {
-                String text = Files.readString(file, StandardCharsets.UTF_8).trim();
-                if (!text.startsWith("era=")) {
-                    throw new IllegalStateException(file + " is not a cluster state file");
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    String l = line.trim();
+                    if (l.startsWith("era=")) {
+                        era = Long.parseLong(l.substring(4).trim());
+                    } else if (l.startsWith("promised=")) {
+                        promised = Long.parseLong(l.substring(9).trim());
+                    } else if (!l.isEmpty()) {
+                        throw new IllegalStateException(file + " is not a cluster state file");
+                    }
                 }
-                era = Long.parseLong(text.substring(4).trim());
             } catch (IOException | NumberFormatException e) {
                 throw new IllegalStateException("cannot read " + file + ": " + e.getMessage());
             }
         }
-        return new ClusterState(file, era);
+        return new ClusterState(file, era, Math.max(era, promised));
     }
 
+    /** The era of the history this node holds (0 before any). */
     public synchronized long era() {
         return era;
+    }
+
+    /**
+     * The highest era this node promised to a recovery (at least {@link #era}). A recovery picks an
+     * era above every promise a majority reports, so no two recoveries ever use the same number, even
+     * when the first never finished on some of its members.
+     */
+    public synchronized long promised() {
+        return promised;
     }
 
     /** Records the era durably (write, fsync, rename, fsync the directory) before returning. */
@@ -53,11 +71,23 @@ public final class ClusterState {
         if (newEra == era) {
             return;
         }
+        write(newEra, Math.max(promised, newEra));
+    }
+
+    /** Records a promise durably before returning; lower promises are ignored. */
+    public synchronized void promise(long newEra) {
+        if (newEra <= promised) {
+            return;
+        }
+        write(era, newEra);
+    }
+
+    private void write(long newEra, long newPromised) {
         Path tmp = file.resolveSibling(FILE + ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                out.write(("era=" + newEra + "\n").getBytes(StandardCharsets.UTF_8));
+                out.write(("era=" + newEra + "\npromised=" + newPromised + "\n").getBytes(StandardCharsets.UTF_8));
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
@@ -72,5 +102,6 @@ public final class ClusterState {
             throw new UncheckedIOException("cannot record the cluster era in " + file, e);
         }
         era = newEra;
+        promised = newPromised;
     }
 }

@@ -21,10 +21,12 @@ import java.util.List;
  *       serves, and its per-topic state at the install. A joiner takes its cut from them.</li>
  * </ul>
  */
-public sealed interface ReplicationMessage {
+public sealed interface ReplicationMessage permits ReplicationMessage.Post, ReplicationMessage.Mark,
+        ReplicationMessage.Status, ReplicationMessage.Promise {
     byte POST = 1;
     byte MARK = 2;
     byte STATUS = 3;
+    byte PROMISE = 4;
 
     /** A post as the taking node built it; {@code id} is unique across LANs and incarnations. */
     record Post(String id, String topic, long timestampMillis, String idempotencyKey, byte[] contentTypeJson,
@@ -44,10 +46,15 @@ public sealed interface ReplicationMessage {
      * {@link Replicator}), whether it serves (its history is the group's, up to the install), and
      * every topic it holds.
      */
-    record Status(long viewId, long era, boolean serving, List<TopicEntry> topics) implements ReplicationMessage {
+    record Status(long viewId, long era, long promisedEra, boolean serving, List<TopicEntry> topics)
+            implements ReplicationMessage {
         public Status {
             topics = List.copyOf(topics);
         }
+    }
+
+    /** "I recorded durably that I will hold no history of an era below {@code era}" (recovery, view {@code viewId}). */
+    record Promise(long viewId, long era) implements ReplicationMessage {
     }
 
     static byte[] encode(ReplicationMessage m) {
@@ -72,6 +79,7 @@ public sealed interface ReplicationMessage {
                     out.writeByte(STATUS);
                     out.writeLong(s.viewId);
                     out.writeLong(s.era);
+                    out.writeLong(s.promisedEra);
                     out.writeBoolean(s.serving);
                     out.writeInt(s.topics.size());
                     for (TopicEntry e : s.topics) {
@@ -79,6 +87,10 @@ public sealed interface ReplicationMessage {
                         out.writeLong(e.lastSeq);
                         out.writeUTF(e.lastId);
                     }
+            } else if (m instanceof Promise p) {
+                    out.writeByte(PROMISE);
+                    out.writeLong(p.viewId);
+                    out.writeLong(p.era);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
@@ -102,6 +114,7 @@ public sealed interface ReplicationMessage {
                 case STATUS -> {
                     long viewId = in.readLong();
                     long era = in.readLong();
+                    long promisedEra = in.readLong();
                     boolean serving = in.readBoolean();
                     int n = in.readInt();
                     if (n < 0) {
@@ -111,8 +124,9 @@ public sealed interface ReplicationMessage {
                     for (int i = 0; i < n; i++) {
                         topics.add(new TopicEntry(in.readUTF(), in.readLong(), in.readUTF()));
                     }
-                    yield new Status(viewId, era, serving, topics);
+                    yield new Status(viewId, era, promisedEra, serving, topics);
                 }
+                case PROMISE -> new Promise(in.readLong(), in.readLong());
                 default -> throw new IllegalArgumentException("unknown replication message type " + type);
             };
         } catch (IOException e) {

@@ -346,7 +346,14 @@ public final class HttpApi {
 
     private void cluster(RoutingContext ctx) {
         if (clusterView != null) {
-            json(ctx.response(), 200, clusterView.get());
+            // the replication state is taken on the sequencer thread: wait for it off the event loop
+            vertx.executeBlocking(clusterView::get, false).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    json(ctx.response(), 200, ar.result());
+                } else {
+                    ApiError.of(ar.cause()).send(ctx.response());
+                }
+            });
             return;
         }
         String id = config.nodeId();

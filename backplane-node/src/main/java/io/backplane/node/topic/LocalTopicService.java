@@ -56,7 +56,7 @@ public final class LocalTopicService implements TopicService {
     private final String idPrefix;
     private long idCounter;
     /** Sequences through the LAN group when clustered; null on a single node. Set before serving. */
-    private Replicator replicator;
+    private volatile Replicator replicator;
 
     public LocalTopicService(HistoryStore store, TopicServiceConfig config, LongSupplier clockMillis, TopicMetrics metrics) {
         this.store = store;

@@ -15,6 +15,7 @@ import io.backplane.node.cluster.GroupLink;
 import io.backplane.node.cluster.ReplicationMessage;
 import io.backplane.node.cluster.ReplicationMessage.Mark;
 import io.backplane.node.cluster.ReplicationMessage.Post;
+import io.backplane.node.cluster.ReplicationMessage.Promise;
 import io.backplane.node.cluster.ReplicationMessage.Status;
 import io.backplane.node.cluster.ReplicationMessage.TopicEntry;
 import java.util.ArrayDeque;
@@ -68,6 +69,14 @@ import org.slf4j.LoggerFactory;
 public final class Replicator {
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     private static final long POST_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * Posts handed to the group and not yet delivered back, beyond which posts get 429. Well below the
+     * engine's own request queue (4096), so that statuses, promises and marks always find room: a
+     * refused one of those would stall joiners or commits.
+     */
+    private static final int PROPOSALS_MAX = 2048;
+    /** How long our own status or promise may go unseen before it is multicast again. */
+    private static final long RESEND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** A place in the LAN's ABCAST order: ordinal {@code ordinal} of view {@code viewId}. */
     record Position(long viewId, long ordinal) implements Comparable<Position> {
@@ -106,7 +115,8 @@ public final class Replicator {
         final String key;
         final byte[] ack;
         final long receivedNanos;
-        CompletableFuture<Void> durable;
+        /** Completes once stored here; made when the entry is queued, completed when the store says so. */
+        final CompletableFuture<Void> durable = new CompletableFuture<>();
 
         Entry(Position position, LocalTopicService.TopicState topic, HistoryRecord record, String key, byte[] ack,
               long receivedNanos) {
@@ -162,6 +172,23 @@ public final class Replicator {
     private final Map<ProcessId, Status> statuses = new HashMap<>();
     private final List<Object[]> heldBack = new ArrayList<>();
     private CatchUp.Cut cut;
+    /** Catch-up finished for {@link #cut}; waiting for a majority's promises (a recovery only). */
+    private CatchUp.Result caughtUp;
+    private final java.util.Set<ProcessId> promises = new java.util.HashSet<>();
+    /** Set when this node applied a cut: it shows nothing until a majority holds the cut (marks past (view, 0)). */
+    private boolean cutCommitPending;
+
+    // Our own status and promise of the current view, resent until seen delivered (a refused multicast).
+    private byte[] statusBytes;
+    private long statusSentNanos;
+    private boolean ownStatusSeen;
+    private byte[] promiseBytes;
+    private long promiseSentNanos;
+    private boolean ownPromiseSeen;
+
+    /** Entries queued for the store in order; the head is handed over first (the store is gapless). */
+    private final ArrayDeque<Entry> toIssue = new ArrayDeque<>();
+    private boolean issueRetryScheduled;
 
     /**
      * @param keyWindowMillis how long an idempotency key is recognised (the node's idempotency retention)
@@ -177,6 +204,7 @@ public final class Replicator {
         this.clusterState = clusterState;
         this.metrics = metrics;
         this.era = clusterState.era();
+        service.setUnavailable("joining the LAN"); // before the HTTP listener opens: never a single node
         service.attachReplicator(this);
     }
 
@@ -188,14 +216,51 @@ public final class Replicator {
 
     /** Joins the LAN group; the node serves once a view with a cut is reached (see {@link #serving}). */
     public void start() throws java.io.IOException {
-        publishState();
-        for (LocalTopicService.TopicState st : service.topicStates().values()) {
-            st.lastId = lastIdInStore(st.name, st.lastSeq);
-        }
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        service.runOnSequencer(() -> {
+            for (LocalTopicService.TopicState st : service.topicStates().values()) {
+                st.lastId = lastIdInStore(st.name, st.lastSeq);
+            }
+            ready.complete(null);
+        });
+        ready.join();
         link = links.create();
         GroupLink current = link;
         current.start(effect -> service.runOnSequencer(() -> onEffect(current, effect)));
         timer.scheduleAtFixedRate(() -> service.runOnSequencer(this::expirePosts), 1, 1, TimeUnit.SECONDS);
+        timer.scheduleAtFixedRate(() -> service.runOnSequencer(this::resendIfUnseen), 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The engine may refuse a multicast when its request queue is full, and says so only by a request
+     * id we do not keep. Control messages must not be lost that way: our status and promise are sent
+     * again until we see them delivered, and while anything waits for a commit our mark is repeated.
+     */
+    private void resendIfUnseen() {
+        if (closed || view == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (statusBytes != null && !ownStatusSeen && now - statusSentNanos > RESEND_NANOS) {
+            statusSentNanos = now;
+            multicastQuietly(Kind.ABCAST, statusBytes);
+        }
+        if (promiseBytes != null && !ownPromiseSeen && now - promiseSentNanos > RESEND_NANOS) {
+            promiseSentNanos = now;
+            multicastQuietly(Kind.ABCAST, promiseBytes);
+        }
+        if (serving && (!awaitingCommit.isEmpty() || !awaitingAck.isEmpty() || cutCommitPending)) {
+            markSent = Position.ZERO;
+            scheduleMark();
+        }
+    }
+
+    private void multicastQuietly(Kind kind, byte[] bytes) {
+        try {
+            link.multicast(kind, bytes);
+        } catch (IllegalStateException full) {
+            // resendIfUnseen tries again
+        }
     }
 
     /** The current incarnation's link (any thread; changes when the node rejoins). */
@@ -258,6 +323,11 @@ public final class Replicator {
         String reason = unavailableReason();
         if (reason != null) {
             result.completeExceptionally(new ServiceUnavailableException(reason));
+            return;
+        }
+        if (proposed.size() >= PROPOSALS_MAX) {
+            result.completeExceptionally(new TooManyRequestsException(
+                    "more than " + PROPOSALS_MAX + " posts are being ordered by the LAN; retry shortly"));
             return;
         }
         String id = service.nextMessageId();
@@ -344,6 +414,8 @@ public final class Replicator {
         Position position = new Position(d.viewId(), ++ordinal);
         if (m instanceof Status status) {
             onStatus(d.id().sender(), status);
+        } else if (m instanceof Promise promise) {
+            onPromise(d.id().sender(), promise);
         } else if (m instanceof Post post) {
             if (serving) {
                 sequence(position, post);
@@ -401,16 +473,15 @@ public final class Replicator {
      * its timestamp less than {@code keyWindowMillis} before this post's (both known alike everywhere).
      */
     private byte[] answeredBefore(LocalTopicService.TopicState st, String key, long postTimestampMillis) {
-        if (st.replicatedKeys != null) {
-            byte[] ack = st.replicatedKeys.get(key);
-            if (ack != null) {
-                return ack;
-            }
+        byte[] ack = st.replicatedKeys == null ? null : st.replicatedKeys.get(key);
+        if (ack == null) {
+            ack = store.idempotencyEntry(st.name, key).orElse(null);
         }
-        byte[] ack = store.idempotencyEntry(st.name, key).orElse(null);
         if (ack == null) {
             return null;
         }
+        // The same window whether the first post is stored here yet or not: a replica that is behind
+        // (a joiner applying held-back posts) must not decide otherwise than one that stored it.
         long firstSeq = AckFields.seq(ack);
         long firstMillis = AckFields.timestampMillis(ack);
         if (st.lastSeq - firstSeq >= keysPerTopic || postTimestampMillis - firstMillis >= keyWindowMillis) {
@@ -437,43 +508,63 @@ public final class Replicator {
     }
 
     private void store(Entry e) {
-        if (e.record == null) {
-            e.durable = CompletableFuture.completedFuture(null);
-        } else {
-            AppendRequest append = new AppendRequest(e.topic.name, e.record, e.key, e.key == null ? null : e.ack);
-            e.durable = appendRetryingWhenFull(append);
-        }
         storing.addLast(e);
+        toIssue.addLast(e);
         e.durable.whenComplete((ok, error) -> service.runOnSequencer(this::drainDurable));
+        issueAppends();
     }
 
     /**
-     * A stable message must be stored: the history store's queue being full is back-pressure, not a
-     * refusal, so the append is retried until it is taken (any other failure stops the node).
+     * Hands queued entries to the store strictly in order. A stable message must be stored: the
+     * store's queue being full is back-pressure, not a refusal, so the head waits and is offered
+     * again a millisecond later, and nothing behind it overtakes it (the store is gapless per topic).
+     * Any other failure completes the entry's future exceptionally, which stops the node.
      */
-    private CompletableFuture<Void> appendRetryingWhenFull(AppendRequest append) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        tryAppend(append, done);
-        return done;
+    private void issueAppends() {
+        while (!toIssue.isEmpty()) {
+            Entry e = toIssue.peekFirst();
+            if (e.record == null) {
+                toIssue.pollFirst();
+                e.durable.complete(null);
+                continue;
+            }
+            CompletableFuture<Void> f;
+            try {
+                f = store.append(new AppendRequest(e.topic.name, e.record, e.key, e.key == null ? null : e.ack));
+            } catch (RuntimeException ex) {
+                f = CompletableFuture.failedFuture(ex);
+            }
+            if (f.isCompletedExceptionally() && refusedForLoad(f)) {
+                if (!issueRetryScheduled) {
+                    issueRetryScheduled = true;
+                    timer.schedule(() -> service.runOnSequencer(() -> {
+                        issueRetryScheduled = false;
+                        issueAppends();
+                    }), 1, TimeUnit.MILLISECONDS);
+                }
+                return;
+            }
+            toIssue.pollFirst();
+            f.whenComplete((ok, error) -> {
+                if (error != null) {
+                    e.durable.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error);
+                } else {
+                    e.durable.complete(null);
+                }
+            });
+        }
     }
 
-    private void tryAppend(AppendRequest append, CompletableFuture<Void> done) {
-        CompletableFuture<Void> f;
+    private static boolean refusedForLoad(CompletableFuture<Void> f) {
         try {
-            f = store.append(append);
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
+            f.getNow(null);
+            return false;
+        } catch (CompletionException e) {
+            return e.getCause() instanceof HistoryStoreOverloadedException;
+        } catch (java.util.concurrent.CancellationException e) {
+            return false;
         }
-        f.whenComplete((ok, error) -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof HistoryStoreOverloadedException) {
-                timer.schedule(() -> tryAppend(append, done), 1, TimeUnit.MILLISECONDS);
-            } else if (cause != null) {
-                done.completeExceptionally(cause);
-            } else {
-                done.complete(null);
-            }
-        });
     }
 
     private void drainDurable() {
@@ -568,6 +659,14 @@ public final class Replicator {
         if (c.compareTo(committed) > 0) {
             committed = c;
         }
+        if (cutCommitPending && committed.atLeast(new Position(v.id(), 0))) {
+            // A majority now holds everything before this view: what this node caught up is committed.
+            cutCommitPending = false;
+            for (LocalTopicService.TopicState st : service.topicStates().values()) {
+                service.setVisible(st);
+            }
+            publishState();
+        }
         // Not only when the commit point moved: an entry may become durable here after the others'
         // marks already carried the commit point past it.
         while (!awaitingCommit.isEmpty() && committed.atLeast(awaitingCommit.peekFirst().position)) {
@@ -592,11 +691,17 @@ public final class Replicator {
             while (!unstable.isEmpty()) {
                 store(unstable.pollFirst());
             }
+            // Once those are stored this member holds everything before the new view: its mark says
+            // (next, 0), which is what lets a joiner's cut (the state at this install) commit.
+            store(new Entry(new Position(next.id(), 0), null, null, null, null, 0));
         }
         unstable.clear();
         heldBack.clear();
         statuses.clear();
         cut = null;
+        caughtUp = null;
+        promises.clear();
+        promiseBytes = null;
         view = next;
         ordinal = 0;
         stableThrough = 0;
@@ -605,15 +710,11 @@ public final class Replicator {
                 joinerHere ? ", joined" : "");
         metrics.view(next);
         publishState();
-        Status status = new Status(next.id(), era, serving, topicTable());
-        try {
-            link.multicast(Kind.ABCAST, ReplicationMessage.encode(status));
-        } catch (IllegalStateException e) {
-            // Cannot happen at an install (the queue drained during the flush); without our status a
-            // cut may never be decided, so leave and come back as a new incarnation.
-            log.error("could not send our status at view {}; rejoining", next.id());
-            onExcluded(new Effect.Excluded(next.id()));
-        }
+        Status status = new Status(next.id(), era, clusterState.promised(), serving, topicTable());
+        statusBytes = ReplicationMessage.encode(status);
+        ownStatusSeen = false;
+        statusSentNanos = System.nanoTime();
+        multicastQuietly(Kind.ABCAST, statusBytes); // resent by resendIfUnseen if refused
     }
 
     private List<TopicEntry> topicTable() {
@@ -631,6 +732,9 @@ public final class Replicator {
             return;
         }
         statuses.put(from, status);
+        if (from.equals(link.self())) {
+            ownStatusSeen = true;
+        }
         if (!serving && cut == null) {
             tryDecideCut();
         }
@@ -649,6 +753,7 @@ public final class Replicator {
         }
         Map<String, CatchUp.Target> targets = new TreeMap<>();
         long cutEra;
+        boolean recovery = false;
         if (coordinator.serving()) {
             for (TopicEntry e : coordinator.topics()) {
                 targets.put(e.topic(), new CatchUp.Target(e.topic(), e.lastSeq(), e.lastId(), link.httpAddress(v.coordinator())));
@@ -663,12 +768,14 @@ public final class Replicator {
             }
             ProcessId servingMember = null;
             long maxEra = 0;
+            long maxPromised = 0;
             for (ProcessId m : v.members()) {
                 Status s = statuses.get(m);
                 if (s.serving() && servingMember == null) {
                     servingMember = m;
                 }
                 maxEra = Math.max(maxEra, s.era());
+                maxPromised = Math.max(maxPromised, Math.max(s.era(), s.promisedEra()));
             }
             if (servingMember != null) {
                 Status s = statuses.get(servingMember);
@@ -689,12 +796,22 @@ public final class Replicator {
                         }
                     }
                 }
-                cutEra = maxEra + 1;
+                // Above every era any member ever promised: a recovery that never finished on some of
+                // its members still used its number up, so two recoveries never share one.
+                cutEra = maxPromised + 1;
+                recovery = true;
                 log.info("LAN recovery at view {}: no member served; era {} from the longest histories of era {}",
                         v.id(), cutEra, maxEra);
             }
         }
-        CatchUp.Cut decided = new CatchUp.Cut(v.id(), cutEra, new ArrayList<>(targets.values()));
+        CatchUp.Cut decided = new CatchUp.Cut(v.id(), cutEra, recovery, new ArrayList<>(targets.values()));
+        if (recovery) {
+            clusterState.promise(cutEra); // durable before anyone may count on it
+            promiseBytes = ReplicationMessage.encode(new Promise(v.id(), cutEra));
+            ownPromiseSeen = false;
+            promiseSentNanos = System.nanoTime();
+            multicastQuietly(Kind.ABCAST, promiseBytes);
+        }
         cut = decided;
         List<String> localTopics = new ArrayList<>(service.topicStates().keySet());
         metrics.catchUpStarted();
@@ -724,15 +841,47 @@ public final class Replicator {
             }), 200, TimeUnit.MILLISECONDS);
             return;
         }
+        caughtUp = result;
+        applyCutWhenPromised();
+    }
+
+    private void onPromise(ProcessId from, Promise promise) {
+        if (view == null || promise.viewId() != view.id()) {
+            return;
+        }
+        if (from.equals(link.self())) {
+            ownPromiseSeen = true;
+        }
+        if (cut != null && cut.recovery() && promise.era() == cut.era()) {
+            promises.add(from);
+            applyCutWhenPromised();
+        }
+    }
+
+    /**
+     * Serves from the cut once it is caught up and, after a recovery, once a majority of the LAN
+     * promised its era (so a later recovery sees the era taken even if this one dies half-way).
+     */
+    private void applyCutWhenPromised() {
+        CatchUp.Cut done = cut;
+        CatchUp.Result result = caughtUp;
+        if (done == null || result == null || serving) {
+            return;
+        }
+        if (done.recovery() && promises.size() < link.lanSize() / 2 + 1) {
+            return;
+        }
+        caughtUp = null;
         for (CatchUp.Held h : result.topics()) {
             LocalTopicService.TopicState st = service.topicState(h.topic());
             st.lastSeq = h.lastSeq();
             st.deliveredSeq = h.lastSeq();
             st.lastId = h.lastId();
-            st.lastTimestampMillis = Math.max(st.lastTimestampMillis, h.lastTimestampMillis());
+            // the cut's own timestamp, not a max with what this node held: every replica alike
+            st.lastTimestampMillis = h.lastTimestampMillis();
             st.replicatedKeys = null;
-            service.setVisible(st);
         }
+        cutCommitPending = true; // visible to readers and subscribers once a majority holds it
         era = done.era();
         clusterState.setEra(era); // durable before we count towards any majority
         serving = true;
@@ -744,6 +893,7 @@ public final class Replicator {
         log.info("caught up with view {} (era {}): {} topics; serving", done.viewId(), era, result.topics().size());
         metrics.catchUpFinished();
         publishState();
+        checkCommit();
         List<Object[]> held = new ArrayList<>(heldBack);
         heldBack.clear();
         for (Object[] h : held) {
@@ -773,7 +923,7 @@ public final class Replicator {
         if (view == null) {
             return "joining the LAN";
         }
-        if (!serving) {
+        if (!serving || cutCommitPending) {
             return "this node is catching up with its LAN";
         }
         if (view.size() < quorum()) {
@@ -826,12 +976,18 @@ public final class Replicator {
             }
         }
         storing.clear();
+        toIssue.clear();
         unstable.clear();
         awaitingCommit.clear();
         heldBack.clear();
         statuses.clear();
         marks.clear();
         cut = null;
+        caughtUp = null;
+        promises.clear();
+        cutCommitPending = false;
+        statusBytes = null;
+        promiseBytes = null;
         view = null;
         durable = Position.ZERO;
         markSent = Position.ZERO;
@@ -841,6 +997,7 @@ public final class Replicator {
             st.lastSeq = stored;
             st.deliveredSeq = Math.min(st.deliveredSeq, stored);
             st.lastId = lastIdInStore(st.name, stored);
+            st.lastTimestampMillis = lastTimestampInStore(st.name, stored);
             st.replicatedKeys = null;
         }
         link = links.create();
@@ -865,6 +1022,14 @@ public final class Replicator {
             }
         }
         awaitingAck.clear();
+    }
+
+    private long lastTimestampInStore(String topic, long lastSeq) {
+        if (lastSeq <= 0) {
+            return 0;
+        }
+        List<HistoryRecord> last = store.readFrom(topic, lastSeq, 1);
+        return last.isEmpty() ? 0 : last.get(0).timestampMillis();
     }
 
     private String lastIdInStore(String topic, long lastSeq) {
