@@ -69,10 +69,22 @@ public final class CatchUp {
 
     private final HistoryStore store;
     private final LongConsumer progress;
+    private final java.util.function.BooleanSupplier superseded;
 
-    public CatchUp(HistoryStore store, LongConsumer progress) {
+    /**
+     * @param superseded true once a newer view made this catch-up pointless: it stops at the next
+     *                   topic or chunk, so it never changes the store under a newer round
+     */
+    public CatchUp(HistoryStore store, LongConsumer progress, java.util.function.BooleanSupplier superseded) {
         this.store = store;
         this.progress = progress;
+        this.superseded = superseded;
+    }
+
+    private void stopIfSuperseded() {
+        if (superseded.getAsBoolean()) {
+            throw new IllegalStateException("superseded by a newer view");
+        }
     }
 
     /** Runs the catch-up; throws an unchecked exception when a donor cannot be read (the caller retries). */
@@ -91,6 +103,7 @@ public final class CatchUp {
             held.add(new Held(t.topic(), t.lastSeq(), t.lastId(), ts));
         }
         for (String topic : localTopics) {
+            stopIfSuperseded();
             if (!inCut.contains(topic) && lastSeq(topic) > 0) {
                 // Nothing of it committed anywhere the group can see: what we hold never counted.
                 log.warn("topic {} is not in the LAN's history; dropping this node's uncommitted copy", topic);
@@ -106,6 +119,7 @@ public final class CatchUp {
     }
 
     private long catchUp(Target t) {
+        stopIfSuperseded();
         long local = lastSeq(t.topic());
         if (local > t.lastSeq()) {
             log.warn("{}: this node holds seqs {}..{} the LAN never committed; cutting them off", t.topic(),
@@ -128,6 +142,7 @@ public final class CatchUp {
         long from = local + 1;
         CompletableFuture<Void> last = null;
         while (from <= t.lastSeq()) {
+            stopIfSuperseded();
             List<AppendRequest> chunk = fetch(t, from, t.lastSeq());
             // Appends are queued without waiting: the store's writer commits this chunk while the next
             // one crosses the network (its bounded queue pushes back through appendWaitingForRoom).

@@ -106,8 +106,13 @@ public final class LocalTopicService implements TopicService {
 
     /** Cluster only: why posts and subscriptions are refused, or null once this node serves again. */
     void setUnavailable(String reason) {
-        unavailableReason = reason;
+        if (internalFailure == null) {
+            unavailableReason = reason; // an internal failure stays: state after it cannot be trusted
+        }
     }
+
+    /** Set when a task on the sequencer thread failed; the node then never serves again until restarted. */
+    private volatile String internalFailure;
 
     private static Thread daemon(Runnable r, String name) {
         Thread t = new Thread(r, name);
@@ -274,7 +279,7 @@ public final class LocalTopicService implements TopicService {
     }
 
     private void failStop(String reason) {
-        if (unavailableReason == null) {
+        if (unavailableReason == null || replicator != null) {
             unavailableReason = reason;
             log.error("topic service stops taking posts: {}", reason);
         }
@@ -611,7 +616,8 @@ public final class LocalTopicService implements TopicService {
                     task.run();
                 } catch (RuntimeException e) {
                     // A broken invariant on the sequencer means our state can no longer be trusted.
-                    failStop("internal error: " + e.getMessage());
+                    internalFailure = "internal error: " + e.getMessage();
+                    failStop(internalFailure);
                     log.error("sequencer task failed; the node stops taking posts", e);
                 }
             });

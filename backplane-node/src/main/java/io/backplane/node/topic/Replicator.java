@@ -75,6 +75,8 @@ public final class Replicator {
      * refused one of those would stall joiners or commits.
      */
     private static final int PROPOSALS_MAX = 2048;
+    /** Posts a catching-up node holds back before it gives up and rejoins (about 1 GB at 1 KB each). */
+    private static final int HELD_BACK_MAX = 1_000_000;
     /** How long our own status or promise may go unseen before it is multicast again. */
     private static final long RESEND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -171,7 +173,7 @@ public final class Replicator {
     // Joining: statuses of the current view, the posts held back until the cut is applied.
     private final Map<ProcessId, Status> statuses = new HashMap<>();
     private final List<Object[]> heldBack = new ArrayList<>();
-    private CatchUp.Cut cut;
+    private volatile CatchUp.Cut cut; // read by the catch-up thread to see it was superseded
     /** Catch-up finished for {@link #cut}; waiting for a majority's promises (a recovery only). */
     private CatchUp.Result caughtUp;
     private final java.util.Set<ProcessId> promises = new java.util.HashSet<>();
@@ -419,8 +421,13 @@ public final class Replicator {
         } else if (m instanceof Post post) {
             if (serving) {
                 sequence(position, post);
-            } else {
+            } else if (heldBack.size() < HELD_BACK_MAX) {
                 heldBack.add(new Object[]{position, post});
+            } else {
+                // The LAN posts faster than this node catches up: start over as a new incarnation
+                // rather than hold an unbounded backlog (the view goes on without us meanwhile).
+                log.error("more than {} posts held back while catching up; rejoining", HELD_BACK_MAX);
+                onExcluded(new Effect.Excluded(view.id()));
             }
         }
     }
@@ -717,11 +724,24 @@ public final class Replicator {
         multicastQuietly(Kind.ABCAST, statusBytes); // resent by resendIfUnseen if refused
     }
 
+    /**
+     * What this member holds at the install. A serving member's sequenced state; any other reports its
+     * store as it is now (a superseded catch-up may have changed it since its topic states were set),
+     * and reporting less than it holds is safe, more would not be.
+     */
     private List<TopicEntry> topicTable() {
         List<TopicEntry> table = new ArrayList<>(service.topicStates().size());
-        for (LocalTopicService.TopicState st : service.topicStates().values()) {
-            if (st.lastSeq > 0) {
-                table.add(new TopicEntry(st.name, st.lastSeq, st.lastId));
+        if (serving) {
+            for (LocalTopicService.TopicState st : service.topicStates().values()) {
+                if (st.lastSeq > 0) {
+                    table.add(new TopicEntry(st.name, st.lastSeq, st.lastId));
+                }
+            }
+            return table;
+        }
+        for (TopicInfo info : store.topics("/")) {
+            if (info.lastSeq() > 0) {
+                table.add(new TopicEntry(info.topic(), info.lastSeq(), lastIdInStore(info.topic(), info.lastSeq())));
             }
         }
         return table;
@@ -818,7 +838,7 @@ public final class Replicator {
         catchUpThread.execute(() -> {
             CatchUp.Result result;
             try {
-                result = new CatchUp(store, metrics::caughtUp).run(decided, localTopics);
+                result = new CatchUp(store, metrics::caughtUp, () -> cut != decided).run(decided, localTopics);
             } catch (RuntimeException e) {
                 log.warn("catch-up to view {} failed: {}; retrying", decided.viewId(), e.getMessage());
                 result = null;
