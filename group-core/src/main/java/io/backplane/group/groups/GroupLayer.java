@@ -50,7 +50,8 @@ public final class GroupLayer {
     private record DataRequest(long requestId, long groupId, Kind kind, byte[] payload, Want want) implements Request {
     }
 
-    private record ReplyRequest(long requestId, CallId callId, boolean nullReply, byte[] body) implements Request {
+    private record ReplyRequest(long requestId, CallId callId, long callViewId, boolean nullReply, byte[] body)
+            implements Request {
     }
 
     /**
@@ -120,6 +121,12 @@ public final class GroupLayer {
     private final TreeSet<ProcessId> holders = new TreeSet<>();
     /** This process's group RPCs not yet completed, by request id. */
     private final Map<Long, PendingCall> calls = new HashMap<>();
+    /**
+     * For each group this process belongs to, the group view its current membership began in: a reply is
+     * sent only by a member that has belonged since the call's delivery view (one that left and came back
+     * is no longer a possible replier, at the caller or for the coordinator-cohort tool).
+     */
+    private final Map<Long, Long> memberSince = new HashMap<>();
     /** The delivered ones among them, by group, to settle at the group's view changes. */
     private final Map<Long, List<PendingCall>> callsByGroup = new HashMap<>();
 
@@ -192,18 +199,29 @@ public final class GroupLayer {
     }
 
     /**
-     * Answers a call delivered to this process as a member ({@link GroupEffect.Call}). The reply is sent in
-     * this process's current view of the group, or not at all if it is no longer a member (it would then
-     * not count: the caller already treats it as departed). The layer keeps no record of calls answered, so
+     * Answers a call delivered to this process as a member ({@link GroupEffect.Call}; {@code callViewId} is
+     * its {@code groupViewId}). The reply is sent in this process's current view of the group, and not at
+     * all if it has not been a member ever since that view (the caller no longer counts it as a possible
+     * replier; it is {@link GroupEffect.Rejected}). The layer keeps no record of calls answered, so
      * answering twice sends twice; the caller counts each member once.
      */
-    public long reply(CallId callId, byte[] value) {
-        return enqueue(new ReplyRequest(++nextRequestId, callId, false, value.clone()));
+    public long reply(CallId callId, long callViewId, byte[] value) {
+        return enqueue(new ReplyRequest(++nextRequestId, callId, callViewId, false, value.clone()));
+    }
+
+    /** {@link #reply(CallId, long, byte[])} for a call as delivered. */
+    public long reply(GroupEffect.Call call, byte[] value) {
+        return reply(call.callId(), call.groupViewId(), value);
     }
 
     /** Answers a call with "nothing to say": counted by the caller, returned as no value. */
-    public long nullReply(CallId callId) {
-        return enqueue(new ReplyRequest(++nextRequestId, callId, true, new byte[0]));
+    public long nullReply(CallId callId, long callViewId) {
+        return enqueue(new ReplyRequest(++nextRequestId, callId, callViewId, true, new byte[0]));
+    }
+
+    /** {@link #nullReply(CallId, long)} for a call as delivered. */
+    public long nullReply(GroupEffect.Call call) {
+        return nullReply(call.callId(), call.groupViewId());
     }
 
     /** Reports every later view of {@code groupId} to this process, member or not (a membership monitor). */
@@ -400,8 +418,10 @@ public final class GroupLayer {
         } else if (head instanceof ReplyRequest r) {
             Group g = groups.get(r.callId().groupId());
             queue.pollFirst();
-            if (g == null || !g.isMember(self)) {
-                effects.add(new GroupEffect.Rejected(r.requestId(), "not a member of g" + r.callId().groupId()));
+            Long since = memberSince.get(r.callId().groupId());
+            if (g == null || !g.isMember(self) || since == null || since > r.callViewId()) {
+                effects.add(new GroupEffect.Rejected(r.requestId(), "not a member of g" + r.callId().groupId()
+                        + " since the call's view " + r.callViewId()));
                 return true;
             }
             if (g.isFlushing()) {
@@ -694,6 +714,11 @@ public final class GroupLayer {
     private void announce(Group g, ProcessId[] before) {
         settleCalls(g);
         boolean member = g.isMember(self);
+        if (!member) {
+            memberSince.remove(g.id);
+        } else if (!memberSince.containsKey(g.id)) {
+            memberSince.put(g.id, g.viewId);
+        }
         boolean was = false;
         for (ProcessId p : before) {
             was |= p.equals(self);

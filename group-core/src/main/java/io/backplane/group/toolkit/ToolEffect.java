@@ -20,7 +20,7 @@ public sealed interface ToolEffect {
     }
 
     /** A new version of the group's replicated configuration record (versions 1, 2, … in order). */
-    record ConfigChanged(long groupId, long version, byte[] value) implements ToolEffect {
+    record ConfigChanged(long groupId, long groupViewId, long version, byte[] value) implements ToolEffect {
     }
 
     /** This member now holds the group's replicated state (at its creation, or from a member that had it). */

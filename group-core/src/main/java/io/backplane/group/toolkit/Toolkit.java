@@ -68,12 +68,15 @@ public final class Toolkit {
 
     /** A coordinator-cohort request being watched at a member. */
     private static final class Watch {
+        /** The call's delivery view members, less those that left since (a member that rejoins is out). */
         final List<ProcessId> participants;
+        final long callViewId;
         final byte[] payload;
         boolean acted;
 
-        Watch(List<ProcessId> participants, byte[] payload) {
-            this.participants = participants;
+        Watch(List<ProcessId> participants, long callViewId, byte[] payload) {
+            this.participants = new ArrayList<>(participants);
+            this.callViewId = callViewId;
             this.payload = payload;
         }
     }
@@ -117,9 +120,19 @@ public final class Toolkit {
         return layer.call(groupId, Kind.CBCAST, tagged(CC, payload), Want.ONE);
     }
 
-    /** The coordinator's answer to an {@link ToolEffect.Act}. */
-    public void answer(CallId callId, byte[] value) {
-        layer.reply(callId, value);
+    /**
+     * The coordinator's answer to an {@link ToolEffect.Act}. Dropped if this process no longer watches the
+     * request (it left the group since, and a cohort has taken over); the layer also refuses it if this
+     * process left and rejoined before the answer leaves.
+     */
+    public boolean answer(CallId callId, byte[] value) {
+        ToolGroup tg = groups.get(callId.groupId());
+        Watch w = tg == null ? null : tg.watches.get(callId);
+        if (w == null || !w.acted) {
+            return false;
+        }
+        layer.reply(callId, w.callViewId, value);
+        return true;
     }
 
     /** Asks for a lock of a group this process belongs to; {@link ToolEffect.Granted} follows. False if not a member or already asked. */
@@ -147,6 +160,21 @@ public final class Toolkit {
         tg.releasing.add(lock);
         layer.multicast(groupId, Kind.ABCAST, ByteBuffer.allocate(10).put(TAG).put(LOCK_RELEASE).putLong(lock).array());
         return true;
+    }
+
+    /** Locks of a group this process holds now (a copy). */
+    public List<Long> held(long groupId) {
+        ToolGroup tg = groups.get(groupId);
+        return tg == null ? List.of() : new ArrayList<>(new java.util.TreeSet<>(tg.held));
+    }
+
+    /** Lock requests of this process not granted yet, over all groups. */
+    public int waiting() {
+        int n = 0;
+        for (ToolGroup tg : groups.values()) {
+            n += tg.wanting.size();
+        }
+        return n;
     }
 
     public boolean holds(long groupId, long lock) {
@@ -307,23 +335,22 @@ public final class Toolkit {
         if (tg == null) {
             return;
         }
-        Watch w = new Watch(tg.view.members(), Arrays.copyOfRange(c.payload(), 2, c.payload().length));
+        Watch w = new Watch(tg.view.members(), c.groupViewId(), Arrays.copyOfRange(c.payload(), 2, c.payload().length));
         tg.watches.put(c.callId(), w);
         coordinate(tg, c.callId(), w);
     }
 
     /** The first participant still in the group acts; when none is left, nobody will reply (the call fails). */
     private void coordinate(ToolGroup tg, CallId id, Watch w) {
-        for (ProcessId p : w.participants) {
-            if (tg.view.contains(p)) {
-                if (p.equals(self) && !w.acted) {
-                    w.acted = true;
-                    effects.add(new ToolEffect.Act(id, w.payload));
-                }
-                return;
-            }
+        w.participants.removeIf(p -> !tg.view.contains(p));
+        if (w.participants.isEmpty()) {
+            tg.watches.remove(id);
+            return;
         }
-        tg.watches.remove(id);
+        if (w.participants.get(0).equals(self) && !w.acted) {
+            w.acted = true;
+            effects.add(new ToolEffect.Act(id, w.payload));
+        }
     }
 
     private void onToolMessage(long groupId, long groupViewId, MessageId id, byte[] payload) {
@@ -342,7 +369,7 @@ public final class Toolkit {
                 List<Buffered> held = new ArrayList<>(tg.buffer);
                 tg.buffer.clear();
                 for (Buffered x : held) {
-                    apply(tg, groupId, x.sender(), x.id(), x.payload());
+                    apply(tg, groupId, groupViewId, x.sender(), x.id(), x.payload());
                 }
                 effects.add(new ToolEffect.Synced(groupId, groupViewId));
                 for (Long lock : tg.wanting) {
@@ -363,7 +390,7 @@ public final class Toolkit {
             tg.buffer.add(new Buffered(id.sender(), id, payload));
             return;
         }
-        apply(tg, groupId, id.sender(), id, payload);
+        apply(tg, groupId, groupViewId, id.sender(), id, payload);
     }
 
     private static boolean queued(ToolGroup tg, long lock, ProcessId p) {
@@ -378,7 +405,7 @@ public final class Toolkit {
         return false;
     }
 
-    private void apply(ToolGroup tg, long groupId, ProcessId sender, MessageId id, byte[] payload) {
+    private void apply(ToolGroup tg, long groupId, long groupViewId, ProcessId sender, MessageId id, byte[] payload) {
         ByteBuffer b = ByteBuffer.wrap(payload, 2, payload.length - 2);
         switch (payload[1]) {
             case LOCK_REQUEST -> {
@@ -422,7 +449,7 @@ public final class Toolkit {
                 b.get(v);
                 tg.configVersion++;
                 tg.config = v;
-                effects.add(new ToolEffect.ConfigChanged(groupId, tg.configVersion, v));
+                effects.add(new ToolEffect.ConfigChanged(groupId, groupViewId, tg.configVersion, v));
             }
             default -> throw new IllegalArgumentException("unknown tool message " + payload[1]);
         }

@@ -63,9 +63,9 @@ class GroupRpcTest {
                 int node = n;
                 c.on(n, l -> {
                     if (node == nullFrom) {
-                        l.nullReply(call.callId());
+                        l.nullReply(call);
                     } else {
-                        l.reply(call.callId(), bytes("r" + node));
+                        l.reply(call, bytes("r" + node));
                     }
                 });
             }
