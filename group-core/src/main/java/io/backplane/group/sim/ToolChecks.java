@@ -31,6 +31,7 @@ final class ToolChecks {
     private final Set<GroupTraceEvent> unconfirmed;
     private final BiConsumer<Property, String> violate;
     private final Map<GroupKey, GroupView> views = new HashMap<>();
+    private final Map<GroupKey, GroupView> unconfirmedViews = new HashMap<>();
     /** Per group, the indexes of VIEW events in the trace. */
     private final Map<Long, List<Integer>> viewIndexes = new HashMap<>();
     private final Map<ProcessId, Integer> stoppedAt = new HashMap<>();
@@ -42,7 +43,14 @@ final class ToolChecks {
         for (int i = 0; i < trace.size(); i++) {
             GroupTraceEvent e = trace.get(i);
             if (e.type() == GroupTraceEvent.Type.VIEW) {
-                views.putIfAbsent(new GroupKey(e.groupId(), e.view().viewId()), e.view());
+                // a view only an about-to-fail process installed (non-uniform delivery) may reuse an id
+                // the primary partition gives another view; it counts only if no confirmed one exists
+                GroupKey key = new GroupKey(e.groupId(), e.view().viewId());
+                if (unconfirmed.contains(e)) {
+                    unconfirmedViews.putIfAbsent(key, e.view());
+                } else {
+                    views.putIfAbsent(key, e.view());
+                }
                 viewIndexes.computeIfAbsent(e.groupId(), k -> new ArrayList<>()).add(i);
             } else if (e.type() == GroupTraceEvent.Type.STOP && e.process() != null) {
                 stoppedAt.putIfAbsent(e.process(), i);
@@ -128,7 +136,8 @@ final class ToolChecks {
         if (distinct.size() != all.size()) {
             violate.accept(Property.RPC_REPLIES, r.id() + " counted a replier twice: " + all);
         }
-        GroupView view = views.get(new GroupKey(r.id().groupId(), r.groupViewId()));
+        GroupKey key = new GroupKey(r.id().groupId(), r.groupViewId());
+        GroupView view = views.getOrDefault(key, unconfirmedViews.get(key));
         for (ProcessId q : r.repliers()) {
             if (!repliesSent.contains(r.id() + "/" + q + "/false")) {
                 violate.accept(Property.RPC_REPLIES, r.id() + " counted a reply " + q + " never sent");

@@ -98,6 +98,11 @@ public final class Toolkit {
         final Set<Long> held = new HashSet<>();
         /** Locks whose release this process multicast and has not yet delivered (it is still the queue head). */
         final Set<Long> releasing = new HashSet<>();
+        /**
+         * This process asked to leave: it asks for no lock and is granted none (a grant delivered late, in a
+         * view the others have already left behind, would overlap the next holder's in real time).
+         */
+        boolean leaving;
     }
 
     private final GroupLayer layer;
@@ -138,7 +143,7 @@ public final class Toolkit {
     /** Asks for a lock of a group this process belongs to; {@link ToolEffect.Granted} follows. False if not a member or already asked. */
     public boolean acquire(long groupId, long lock) {
         ToolGroup tg = groups.get(groupId);
-        if (tg == null || tg.wanting.contains(lock) || tg.held.contains(lock)) {
+        if (tg == null || tg.leaving || tg.wanting.contains(lock) || tg.held.contains(lock)) {
             return false;
         }
         tg.wanting.add(lock);
@@ -196,6 +201,7 @@ public final class Toolkit {
                 release(groupId, lock);
             }
             tg.wanting.clear();
+            tg.leaving = true;
         }
         layer.leave(groupId);
     }

@@ -25,7 +25,14 @@ class GroupPlantedBugTest {
             "SKIP_GROUP_FLUSH, GROUP_VIEW_SYNCHRONY",
             "GROUP_ABCAST_AS_CBCAST, GROUP_TOTAL_ORDER",
             "CROSS_GROUP_DEFERRED, CROSS_GROUP_CAUSAL",
-            "LAN_CHANGE_ONLY_OWN_GROUPS, GROUP_VIEW_AGREEMENT"
+            "LAN_CHANGE_ONLY_OWN_GROUPS, GROUP_VIEW_AGREEMENT",
+            "RPC_DUPLICATE_REPLY_COUNTED, RPC_REPLIES",
+            "RPC_NO_ERROR_ON_FAILURE, RPC_COMPLETION",
+            "LOCK_GRANT_ON_REQUEST, LOCK_EXCLUSION",
+            "LOCK_GRANT_NEWEST, LOCK_FIFO",
+            "LOCK_NO_RELEASE_ON_FAILURE, LOCK_LIVENESS",
+            "COHORT_TAKEOVER_UNCHECKED, COORDINATOR_COHORT",
+            "MAP_UPDATE_AS_CBCAST, REPLICATED_DATA"
     })
     void thePlantedGroupBugIsCaughtWithinABoundedNumberOfSeeds(GroupPlantedBug bug, Property expected) {
         long caughtAt = -1;
