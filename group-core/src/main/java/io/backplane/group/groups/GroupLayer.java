@@ -580,14 +580,18 @@ public final class GroupLayer {
         }
         Group g = groups.get(r.groupId());
         ProcessId replier = d.id().sender();
+        CallId id = new CallId(r.caller(), r.groupId(), r.callSeq());
+        boolean caller = r.caller().equals(self);
+        boolean involved = caller || (g != null && g.isMember(self));
+        if (!involved) {
+            return; // nobody here waits for it: one decode, nothing kept (the cost of multicast replies)
+        }
         if (!config.has(GroupPlantedBug.SKIP_GROUP_FLUSH)) {
             Invariants.check(g != null && g.viewId == r.groupViewId() && g.isMember(replier),
                     "a reply is delivered in the group view it was sent in", r.groupId(),
                     d.id() + " stamped " + r.groupViewId() + ", directory " + (g == null ? "none" : g.view()));
         }
-        CallId id = new CallId(r.caller(), r.groupId(), r.callSeq());
-        boolean caller = r.caller().equals(self);
-        if (caller || (g != null && g.isMember(self))) {
+        {
             effects.add(new GroupEffect.ReplySeen(id, replier, r.nullReply()));
         }
         PendingCall c = caller ? calls.get(r.callSeq()) : null;

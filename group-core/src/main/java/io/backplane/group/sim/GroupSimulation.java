@@ -136,7 +136,7 @@ public final class GroupSimulation {
             incarnation[i] = 1;
             if (i < lan.initialMembers()) {
                 layers[i] = new GroupLayer(new Engine(new ProcessId(i, 1), lan.engine(), first, allNodes), scenario.layer());
-                tools[i] = new Toolkit(layers[i], scenario.layer().plantedBugs());
+                tools[i] = newToolkit(layers[i]);
                 record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.START, layers[i].self(), "founder"));
                 collect(layers[i]);
                 initialJoins(layers[i]);
@@ -230,6 +230,12 @@ public final class GroupSimulation {
         }
     }
 
+    /** Every group is a tool group, unless the scenario has no tool workload (then none is: no tool traffic). */
+    private Toolkit newToolkit(GroupLayer l) {
+        boolean tools = !scenario.tools().equals(GroupScenario.Tools.NONE);
+        return new Toolkit(l, g -> tools, scenario.layer().plantedBugs());
+    }
+
     private void runLater() {
         if (later.isEmpty()) {
             return;
@@ -270,7 +276,7 @@ public final class GroupSimulation {
     private void start(int node) {
         int inc = ++incarnation[node];
         layers[node] = new GroupLayer(new Engine(new ProcessId(node, inc), lan.engine(), null, allNodes), scenario.layer());
-        tools[node] = new Toolkit(layers[node], scenario.layer().plantedBugs());
+        tools[node] = newToolkit(layers[node]);
         wasReady[node] = false;
         record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.START, layers[node].self(), "joining"));
         collect(layers[node]);

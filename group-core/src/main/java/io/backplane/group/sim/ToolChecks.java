@@ -50,8 +50,8 @@ final class ToolChecks {
                     unconfirmedViews.putIfAbsent(key, e.view());
                 } else {
                     views.putIfAbsent(key, e.view());
+                    viewIndexes.computeIfAbsent(e.groupId(), k -> new ArrayList<>()).add(i);
                 }
-                viewIndexes.computeIfAbsent(e.groupId(), k -> new ArrayList<>()).add(i);
             } else if (e.type() == GroupTraceEvent.Type.STOP && e.process() != null) {
                 stoppedAt.putIfAbsent(e.process(), i);
             }

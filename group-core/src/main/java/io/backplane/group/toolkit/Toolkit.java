@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.LongPredicate;
 
 /**
  * The ISIS tools over a {@link GroupLayer}, one per process, as a deterministic state machine: the host
@@ -108,13 +109,20 @@ public final class Toolkit {
     private final GroupLayer layer;
     private final ProcessId self;
     private final Set<GroupPlantedBug> bugs;
+    private final LongPredicate managed;
     private final Map<Long, ToolGroup> groups = new HashMap<>();
     private final List<ToolEffect> effects = new ArrayList<>();
     private long statesSent;
 
-    public Toolkit(GroupLayer layer, Set<GroupPlantedBug> bugs) {
+    /**
+     * @param managed the groups whose tool state (map, configuration, locks, coordinator-cohort watches)
+     *                this toolkit keeps; it must be the same at every process. Other groups cost nothing:
+     *                no state is sent when members join them.
+     */
+    public Toolkit(GroupLayer layer, LongPredicate managed, Set<GroupPlantedBug> bugs) {
         this.layer = layer;
         this.self = layer.self();
+        this.managed = managed;
         this.bugs = Set.copyOf(bugs);
     }
 
@@ -274,7 +282,9 @@ public final class Toolkit {
      */
     public boolean onEffect(GroupEffect e) {
         if (e instanceof GroupEffect.ViewChange v) {
-            onView(v.view(), v.member());
+            if (managed.test(v.view().groupId())) {
+                onView(v.view(), v.member());
+            }
             return false;
         } else if (e instanceof GroupEffect.Deliver d && isTool(d.payload())) {
             onToolMessage(d.groupId(), d.groupViewId(), d.id(), d.payload());
