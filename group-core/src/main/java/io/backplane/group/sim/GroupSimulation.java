@@ -688,6 +688,10 @@ public final class GroupSimulation {
         if (!out.isEmpty()) {
             return out;
         }
+        out.addAll(toolLiveness(live));
+        if (!out.isEmpty()) {
+            return out;
+        }
         for (Map.Entry<ProcessId, Set<Long>> e : unsent.entrySet()) {
             if (live.contains(e.getKey()) && !e.getValue().isEmpty()) {
                 out.add(new Violation(Property.GROUP_LIVENESS, e.getKey() + " never sent group requests " + e.getValue()));
@@ -698,6 +702,50 @@ public final class GroupSimulation {
     }
 
     private record MemberView(ProcessId p, long groupId, long viewId) {
+    }
+
+    /**
+     * From the trace, not the layers' own bookkeeping: every call a live process made has its result, and
+     * every lock it asked for was granted unless it left the group after asking.
+     */
+    private List<Violation> toolLiveness(List<ProcessId> live) {
+        Set<CallId> results = new HashSet<>();
+        Map<String, Integer> asked = new HashMap<>();
+        for (GroupTraceEvent t : trace) {
+            switch (t.type()) {
+                case RESULT -> results.add(((GroupTraceEvent.ResultInfo) t.detail()).id());
+                case LOCK_ASK -> asked.merge(t.process() + "/" + t.groupId() + "/"
+                        + ((GroupTraceEvent.LockInfo) t.detail()).lock(), 1, Integer::sum);
+                case GRANT -> asked.computeIfPresent(t.process() + "/" + t.groupId() + "/"
+                        + ((GroupTraceEvent.LockInfo) t.detail()).lock(), (k, n) -> n > 1 ? n - 1 : null);
+                case VIEW -> {
+                    if (!t.member()) {
+                        String prefix = t.process() + "/" + t.groupId() + "/";
+                        asked.keySet().removeIf(k -> k.startsWith(prefix));
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        List<Violation> out = new ArrayList<>();
+        for (GroupTraceEvent t : trace) {
+            if (t.type() == GroupTraceEvent.Type.CALL && live.contains(t.process())) {
+                CallId id = ((GroupTraceEvent.CallInfo) t.detail()).id();
+                if (!results.contains(id)) {
+                    out.add(new Violation(Property.RPC_COMPLETION, id + " of a live caller never completed"));
+                    break;
+                }
+            }
+        }
+        for (String k : asked.keySet()) {
+            ProcessId p = live.stream().filter(q -> k.startsWith(q + "/")).findFirst().orElse(null);
+            if (p != null) {
+                out.add(new Violation(Property.LOCK_LIVENESS, "lock request " + k + " of a live member never granted"));
+                break;
+            }
+        }
+        return out;
     }
 
     /** Every member message of a live sender is delivered by every live process that had its group view. */
