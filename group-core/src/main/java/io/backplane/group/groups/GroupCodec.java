@@ -17,6 +17,8 @@ final class GroupCodec {
     private static final byte LEAVE = 3;
     private static final byte FLUSH = 4;
     private static final byte SNAPSHOT = 5;
+    private static final byte CALL = 6;
+    private static final byte REPLY = 7;
 
     private GroupCodec() {
     }
@@ -26,6 +28,17 @@ final class GroupCodec {
             ByteBuffer b = header(DATA, 8 * 3 + 4 + d.body().length);
             b.putLong(d.lanViewId()).putLong(d.groupId()).putLong(d.groupViewId());
             b.putInt(d.body().length).put(d.body());
+            return b.array();
+        } else if (f instanceof GroupFrame.Call c) {
+            ByteBuffer b = header(CALL, 8 * 4 + 4 + c.body().length);
+            b.putLong(c.lanViewId()).putLong(c.groupId()).putLong(c.groupViewId()).putLong(c.callSeq());
+            b.putInt(c.body().length).put(c.body());
+            return b.array();
+        } else if (f instanceof GroupFrame.Reply r) {
+            ByteBuffer b = header(REPLY, 8 * 3 + 8 + 8 + 1 + 4 + r.body().length);
+            b.putLong(r.lanViewId()).putLong(r.groupId()).putLong(r.groupViewId());
+            b.putInt(r.caller().node()).putInt(r.caller().incarnation()).putLong(r.callSeq());
+            b.put((byte) (r.nullReply() ? 1 : 0)).putInt(r.body().length).put(r.body());
             return b.array();
         } else if (f instanceof GroupFrame.Join j) {
             return header(JOIN, 8).putLong(j.groupId()).array();
@@ -66,6 +79,29 @@ final class GroupCodec {
                 byte[] body = new byte[length(b)];
                 b.get(body);
                 yield new GroupFrame.Data(lanViewId, groupId, groupViewId, body);
+            }
+            case CALL -> {
+                long lanViewId = b.getLong();
+                long groupId = b.getLong();
+                long groupViewId = b.getLong();
+                long callSeq = b.getLong();
+                byte[] body = new byte[length(b)];
+                b.get(body);
+                yield new GroupFrame.Call(lanViewId, groupId, groupViewId, callSeq, body);
+            }
+            case REPLY -> {
+                long lanViewId = b.getLong();
+                long groupId = b.getLong();
+                long groupViewId = b.getLong();
+                ProcessId caller = new ProcessId(b.getInt(), b.getInt());
+                long callSeq = b.getLong();
+                byte flags = b.get();
+                if (flags != 0 && flags != 1) {
+                    throw new IllegalArgumentException("bad reply flags " + flags);
+                }
+                byte[] body = new byte[length(b)];
+                b.get(body);
+                yield new GroupFrame.Reply(lanViewId, groupId, groupViewId, caller, callSeq, flags == 1, body);
             }
             case JOIN -> new GroupFrame.Join(b.getLong());
             case LEAVE -> new GroupFrame.Leave(b.getLong());

@@ -3,6 +3,9 @@ package io.backplane.group.groups;
 import io.backplane.group.protocol.Effect;
 import io.backplane.group.protocol.Kind;
 import io.backplane.group.protocol.MessageId;
+import io.backplane.group.protocol.ProcessId;
+
+import java.util.List;
 
 /**
  * What a {@link GroupLayer} asks its host to do or tells it happened, drained in order after every event.
@@ -40,5 +43,43 @@ public sealed interface GroupEffect {
 
     /** A group request was refused (the process terminated, or a bounded queue is full). */
     record Rejected(long requestId, String reason) implements GroupEffect {
+    }
+
+    /**
+     * A group RPC delivered to a member: like {@link Deliver} (same {@code seq} count, same view rules), and
+     * the member answers with {@link GroupLayer#reply} or {@link GroupLayer#nullReply} under {@code callId}.
+     */
+    record Call(CallId callId, long groupViewId, long seq, MessageId id, Kind kind, byte[] payload)
+            implements GroupEffect {
+    }
+
+    /**
+     * A reply to a call was delivered here; reported to the caller and to every member of the called
+     * group (so cohorts learn that a coordinator answered), whether or not the caller counted it.
+     */
+    record ReplySeen(CallId callId, ProcessId replier, boolean nullReply) implements GroupEffect {
+    }
+
+    /** One non-null reply of a group RPC. */
+    record Reply(ProcessId from, byte[] value) {
+    }
+
+    /**
+     * The outcome of a group RPC, reported exactly once to the caller. {@code groupViewId} is the group view
+     * the call was delivered in (0 if it never was); {@code replies} are the values, {@code nullRepliers}
+     * the members that answered with a null reply (counted, no value); {@code error} is null on success,
+     * otherwise why the wanted count can no longer be reached (its possible repliers failed or left, the
+     * group had too few members, the call was refused, or this process stopped).
+     */
+    record RpcResult(CallId callId, long groupViewId, List<Reply> replies, List<ProcessId> nullRepliers, String error)
+            implements GroupEffect {
+        public RpcResult {
+            replies = List.copyOf(replies);
+            nullRepliers = List.copyOf(nullRepliers);
+        }
+
+        public boolean ok() {
+            return error == null;
+        }
     }
 }

@@ -15,6 +15,23 @@ sealed interface GroupFrame {
     record Data(long lanViewId, long groupId, long groupViewId, byte[] body) implements GroupFrame {
     }
 
+    /**
+     * A group RPC: an application message to a group, stamped like {@link Data}, that its members answer.
+     * The caller is the LAN sender; {@code callSeq} is the caller's request id.
+     */
+    record Call(long lanViewId, long groupId, long groupViewId, long callSeq, byte[] body) implements GroupFrame {
+    }
+
+    /**
+     * A member's answer to a call, multicast on the LAN (CBCAST) and stamped like a member {@link Data}
+     * message with the replier's group view, so it is delivered in that view everywhere (before the view
+     * change that removes the replier, if at all). The caller counts it; members of the group see it (the
+     * coordinator-cohort tool relies on that). {@code nullReply}: answered, nothing to say.
+     */
+    record Reply(long lanViewId, long groupId, long groupViewId, io.backplane.group.protocol.ProcessId caller,
+                 long callSeq, boolean nullReply, byte[] body) implements GroupFrame {
+    }
+
     /** The sender asks to join the group (ABCAST: ordered with the group's messages). */
     record Join(long groupId) implements GroupFrame {
     }

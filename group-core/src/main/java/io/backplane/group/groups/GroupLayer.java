@@ -46,7 +46,45 @@ public final class GroupLayer {
         long requestId();
     }
 
-    private record DataRequest(long requestId, long groupId, Kind kind, byte[] payload) implements Request {
+    /** A multicast, or with {@code want} non-null a group RPC. */
+    private record DataRequest(long requestId, long groupId, Kind kind, byte[] payload, Want want) implements Request {
+    }
+
+    private record ReplyRequest(long requestId, CallId callId, long callViewId, boolean nullReply, byte[] body)
+            implements Request {
+    }
+
+    /**
+     * A group RPC this process made and that has not completed. Once the call is delivered here (every
+     * process delivers it, the caller included, in the same group view) its possible repliers are that
+     * view's members; they only shrink, at this process's later views of the group.
+     */
+    private static final class PendingCall {
+        final CallId id;
+        final Want want;
+        boolean delivered;
+        long groupViewId;
+        int wanted;
+        List<ProcessId> possible;
+        final List<ProcessId> counted = new ArrayList<>(2);
+        final List<GroupEffect.Reply> replies = new ArrayList<>(2);
+        final List<ProcessId> nulls = new ArrayList<>(0);
+
+        PendingCall(CallId id, Want want) {
+            this.id = id;
+            this.want = want;
+        }
+
+        /** Distinct repliers still able to count: those counted plus possible ones not yet heard. */
+        int reachable() {
+            int n = counted.size();
+            for (ProcessId p : possible) {
+                if (!counted.contains(p)) {
+                    n++;
+                }
+            }
+            return n;
+        }
     }
 
     private record MembershipRequest(long requestId, long groupId, boolean join) implements Request {
@@ -81,6 +119,16 @@ public final class GroupLayer {
     private final List<Deferred> deferred = new ArrayList<>();
     /** LAN members known to hold the directory; a new LAN member gets it from the oldest of them. */
     private final TreeSet<ProcessId> holders = new TreeSet<>();
+    /** This process's group RPCs not yet completed, by request id. */
+    private final Map<Long, PendingCall> calls = new HashMap<>();
+    /**
+     * For each group this process belongs to, the group view its current membership began in: a reply is
+     * sent only by a member that has belonged since the call's delivery view (one that left and came back
+     * is no longer a possible replier, at the caller or for the coordinator-cohort tool).
+     */
+    private final Map<Long, Long> memberSince = new HashMap<>();
+    /** The delivered ones among them, by group, to settle at the group's view changes. */
+    private final Map<Long, List<PendingCall>> callsByGroup = new HashMap<>();
 
     private boolean directoryReady;
     /**
@@ -131,7 +179,49 @@ public final class GroupLayer {
      * relative to the group's view changes at every member.
      */
     public long multicast(long groupId, Kind kind, byte[] payload) {
-        return enqueue(new DataRequest(++nextRequestId, groupId, kind, payload.clone()));
+        return enqueue(new DataRequest(++nextRequestId, groupId, kind, payload.clone(), null));
+    }
+
+    /**
+     * A group RPC: multicasts {@code payload} to the group (as {@link #multicast} does: a client's call is
+     * ABCAST) and collects replies from the members of the group view it is delivered in. One
+     * {@link GroupEffect.RpcResult} follows, exactly once: when {@code want} distinct members have answered
+     * (null replies count), at once after sending for {@link Want#NONE}, or an error as soon as too few of
+     * the possible repliers remain in the group (decided at this process's views of the group, so a call
+     * never hangs on a failed or departed member). Members receive it as {@link GroupEffect.Call}.
+     */
+    public CallId call(long groupId, Kind kind, byte[] payload, Want want) {
+        long requestId = ++nextRequestId;
+        CallId id = new CallId(self, groupId, requestId);
+        calls.put(requestId, new PendingCall(id, want));
+        enqueue(new DataRequest(requestId, groupId, kind, payload.clone(), want));
+        return id;
+    }
+
+    /**
+     * Answers a call delivered to this process as a member ({@link GroupEffect.Call}; {@code callViewId} is
+     * its {@code groupViewId}). The reply is sent in this process's current view of the group, and not at
+     * all if it has not been a member ever since that view (the caller no longer counts it as a possible
+     * replier; it is {@link GroupEffect.Rejected}). The layer keeps no record of calls answered, so
+     * answering twice sends twice; the caller counts each member once.
+     */
+    public long reply(CallId callId, long callViewId, byte[] value) {
+        return enqueue(new ReplyRequest(++nextRequestId, callId, callViewId, false, value.clone()));
+    }
+
+    /** {@link #reply(CallId, long, byte[])} for a call as delivered. */
+    public long reply(GroupEffect.Call call, byte[] value) {
+        return reply(call.callId(), call.groupViewId(), value);
+    }
+
+    /** Answers a call with "nothing to say": counted by the caller, returned as no value. */
+    public long nullReply(CallId callId, long callViewId) {
+        return enqueue(new ReplyRequest(++nextRequestId, callId, callViewId, true, new byte[0]));
+    }
+
+    /** {@link #nullReply(CallId, long)} for a call as delivered. */
+    public long nullReply(GroupEffect.Call call) {
+        return nullReply(call.callId(), call.groupViewId());
     }
 
     /** Reports every later view of {@code groupId} to this process, member or not (a membership monitor). */
@@ -147,14 +237,24 @@ public final class GroupLayer {
 
     private long enqueue(Request r) {
         if (engine.isTerminated()) {
-            effects.add(new GroupEffect.Rejected(r.requestId(), "process is " + engine.state()));
+            reject(r.requestId(), "process is " + engine.state());
         } else if (queue.size() >= config.requestQueueMax()) {
-            effects.add(new GroupEffect.Rejected(r.requestId(), "group request queue full"));
+            reject(r.requestId(), "group request queue full");
         } else {
             queue.addLast(r);
             pump();
         }
         return r.requestId();
+    }
+
+    /** A refused call completes with an error instead of a {@link GroupEffect.Rejected}. */
+    private void reject(long requestId, String reason) {
+        PendingCall c = calls.get(requestId);
+        if (c != null) {
+            completeCall(c, "call refused: " + reason);
+        } else {
+            effects.add(new GroupEffect.Rejected(requestId, reason));
+        }
     }
 
     // ---------------------------------------------------------------- events
@@ -215,6 +315,11 @@ public final class GroupLayer {
         return directoryReady;
     }
 
+    /** Group RPCs this process made that have not completed. */
+    public int pendingCalls() {
+        return calls.size();
+    }
+
     /** Nothing queued, no group flush in progress, and the engine quiescent. */
     public boolean isQuiescent() {
         return directoryReady && queue.isEmpty() && controlQueue.isEmpty() && submitted.isEmpty() && groupsFlushing == 0
@@ -254,6 +359,11 @@ public final class GroupLayer {
                 progress = true;
             }
         }
+        if (!calls.isEmpty() && engine.isTerminated()) {
+            for (PendingCall c : new ArrayList<>(calls.values())) {
+                completeCall(c, "process is " + engine.state());
+            }
+        }
     }
 
     private void onEngineEffect(Effect e) {
@@ -264,7 +374,7 @@ public final class GroupLayer {
         } else if (e instanceof Effect.Rejected r) {
             Submitted sub = submitted.remove(r.requestId());
             if (sub != null) {
-                effects.add(new GroupEffect.Rejected(sub.request().requestId(), r.reason()));
+                reject(sub.request().requestId(), r.reason());
             }
         } else if (e instanceof Effect.InstallView iv) {
             effects.add(new GroupEffect.Lan(e));
@@ -301,8 +411,27 @@ public final class GroupLayer {
             long groupViewId = member ? g.viewId : 0;
             sub = new Submitted(d, lanView.id(), groupViewId, promised);
             queue.pollFirst();
-            submitted.put(engine.multicast(kind,
-                    GroupCodec.encode(new GroupFrame.Data(lanView.id(), d.groupId(), groupViewId, d.payload()))), sub);
+            GroupFrame f = d.want() == null
+                    ? new GroupFrame.Data(lanView.id(), d.groupId(), groupViewId, d.payload())
+                    : new GroupFrame.Call(lanView.id(), d.groupId(), groupViewId, d.requestId(), d.payload());
+            submitted.put(engine.multicast(kind, GroupCodec.encode(f)), sub);
+        } else if (head instanceof ReplyRequest r) {
+            Group g = groups.get(r.callId().groupId());
+            queue.pollFirst();
+            Long since = memberSince.get(r.callId().groupId());
+            if (g == null || !g.isMember(self) || since == null || since > r.callViewId()) {
+                effects.add(new GroupEffect.Rejected(r.requestId(), "not a member of g" + r.callId().groupId()
+                        + " since the call's view " + r.callViewId()));
+                return true;
+            }
+            if (g.isFlushing()) {
+                queue.addFirst(r);
+                return false; // sent in the next group view, if still a member
+            }
+            sub = new Submitted(r, lanView.id(), g.viewId, Kind.CBCAST);
+            CallId c = r.callId();
+            submitted.put(engine.multicast(Kind.CBCAST, GroupCodec.encode(new GroupFrame.Reply(lanView.id(),
+                    c.groupId(), g.viewId, c.caller(), c.seq(), r.nullReply(), r.body()))), sub);
         } else {
             MembershipRequest m = (MembershipRequest) head;
             GroupFrame f = m.join() ? new GroupFrame.Join(m.groupId()) : new GroupFrame.Leave(m.groupId());
@@ -344,6 +473,15 @@ public final class GroupLayer {
                 return;
             }
             effects.add(new GroupEffect.Sent(d.requestId(), d.groupId(), s.id(), sub.groupViewId(), sub.promised()));
+            if (d.want() != null && d.want().mode() == Want.Mode.NONE) {
+                PendingCall c = calls.get(d.requestId());
+                if (c != null) {
+                    completeCall(c, null);
+                }
+            }
+        } else if (sub.request() instanceof ReplyRequest r && s.viewId() != sub.lanViewId()) {
+            staleResends++;
+            queue.addFirst(r);
         }
     }
 
@@ -366,7 +504,11 @@ public final class GroupLayer {
     private void apply(Effect.Deliver d, GroupFrame f) {
         ProcessId sender = d.id().sender();
         if (f instanceof GroupFrame.Data data) {
-            onGroupData(d, data);
+            onGroupData(d, data.lanViewId(), data.groupId(), data.groupViewId(), -1, data.body());
+        } else if (f instanceof GroupFrame.Call c) {
+            onGroupData(d, c.lanViewId(), c.groupId(), c.groupViewId(), c.callSeq(), c.body());
+        } else if (f instanceof GroupFrame.Reply r) {
+            onReply(d, r);
         } else if (f instanceof GroupFrame.Join j) {
             onChange(j.groupId(), new Group.Change(true, sender));
         } else if (f instanceof GroupFrame.Leave l) {
@@ -378,31 +520,123 @@ public final class GroupLayer {
         }
     }
 
-    private void onGroupData(Effect.Deliver d, GroupFrame.Data data) {
-        if (data.lanViewId() != d.viewId()) {
+    /** A group message or call ({@code callSeq >= 0}) delivered on the LAN. */
+    private void onGroupData(Effect.Deliver d, long lanViewId, long groupId, long groupViewId, long callSeq,
+                             byte[] body) {
+        if (lanViewId != d.viewId()) {
             return; // sent in a later LAN view than stamped: discarded everywhere, the sender sends it again
         }
-        Group g = groups.get(data.groupId());
+        Group g = groups.get(groupId);
         ProcessId sender = d.id().sender();
-        if (data.groupViewId() != 0 && !config.has(GroupPlantedBug.SKIP_GROUP_FLUSH)) {
-            Invariants.check(g != null && g.viewId == data.groupViewId() && g.isMember(sender),
-                    "a member message is delivered in the group view it was sent in", data.groupId(),
-                    d.id() + " stamped " + data.groupViewId() + ", directory " + (g == null ? "none" : g.view()));
-        } else if (data.groupViewId() == 0) {
+        if (groupViewId != 0 && !config.has(GroupPlantedBug.SKIP_GROUP_FLUSH)) {
+            Invariants.check(g != null && g.viewId == groupViewId && g.isMember(sender),
+                    "a member message is delivered in the group view it was sent in", groupId,
+                    d.id() + " stamped " + groupViewId + ", directory " + (g == null ? "none" : g.view()));
+        } else if (groupViewId == 0) {
             Invariants.check(d.kind() == Kind.ABCAST, "client messages are ABCAST", d.id());
         }
+        PendingCall mine = callSeq >= 0 && sender.equals(self) ? calls.get(callSeq) : null;
         if (g == null || g.members.length == 0) {
+            if (mine != null) {
+                completeCall(mine, "g" + groupId + " has no members");
+            }
             return; // a client message to a group without members reaches nobody
         }
         g.delivered++;
-        if (g.isMember(self)) {
-            GroupEffect.Deliver out = new GroupEffect.Deliver(g.id, g.viewId, g.delivered, d.id(), d.kind(), data.body());
+        if (mine != null) {
+            callDelivered(mine, g);
+        }
+        if (g.isMember(self) && callSeq >= 0) {
+            effects.add(new GroupEffect.Call(new CallId(sender, groupId, callSeq), g.viewId, g.delivered, d.id(),
+                    d.kind(), body));
+        } else if (g.isMember(self)) {
+            GroupEffect.Deliver out = new GroupEffect.Deliver(g.id, g.viewId, g.delivered, d.id(), d.kind(), body);
             if (config.has(GroupPlantedBug.CROSS_GROUP_DEFERRED) && d.kind() == Kind.CBCAST && g.id % 2 == 1) {
                 deferred.add(new Deferred(out));
             } else {
                 effects.add(out);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- group RPC
+
+    /** The caller's own call was delivered: its possible repliers are the members of this group view. */
+    private void callDelivered(PendingCall c, Group g) {
+        c.delivered = true;
+        c.groupViewId = g.viewId;
+        c.possible = new ArrayList<>(List.of(g.members));
+        c.wanted = c.want.count(g.members.length);
+        if (c.wanted > g.members.length) {
+            completeCall(c, "wanted " + c.wanted + " replies from a group view of " + g.members.length);
+            return;
+        }
+        callsByGroup.computeIfAbsent(g.id, k -> new ArrayList<>(2)).add(c);
+    }
+
+    private void onReply(Effect.Deliver d, GroupFrame.Reply r) {
+        if (r.lanViewId() != d.viewId()) {
+            return; // stale LAN stamp: discarded everywhere, the replier sends it again
+        }
+        Group g = groups.get(r.groupId());
+        ProcessId replier = d.id().sender();
+        CallId id = new CallId(r.caller(), r.groupId(), r.callSeq());
+        boolean caller = r.caller().equals(self);
+        boolean involved = caller || (g != null && g.isMember(self));
+        if (!involved) {
+            return; // nobody here waits for it: one decode, nothing kept (the cost of multicast replies)
+        }
+        if (!config.has(GroupPlantedBug.SKIP_GROUP_FLUSH)) {
+            Invariants.check(g != null && g.viewId == r.groupViewId() && g.isMember(replier),
+                    "a reply is delivered in the group view it was sent in", r.groupId(),
+                    d.id() + " stamped " + r.groupViewId() + ", directory " + (g == null ? "none" : g.view()));
+        }
+        {
+            effects.add(new GroupEffect.ReplySeen(id, replier, r.nullReply()));
+        }
+        PendingCall c = caller ? calls.get(r.callSeq()) : null;
+        if (c == null || !c.delivered || !c.possible.contains(replier)) {
+            return; // completed already, or not one of the call's possible repliers (any more)
+        }
+        if (c.counted.contains(replier) && !config.has(GroupPlantedBug.RPC_DUPLICATE_REPLY_COUNTED)) {
+            return; // each member counts once
+        }
+        c.counted.add(replier);
+        if (r.nullReply()) {
+            c.nulls.add(replier);
+        } else {
+            c.replies.add(new GroupEffect.Reply(replier, r.body()));
+        }
+        if (c.counted.size() >= c.wanted) {
+            completeCall(c, null);
+        }
+    }
+
+    /** At every view of a group here: possible repliers that left no longer count; fail calls that cannot complete. */
+    private void settleCalls(Group g) {
+        List<PendingCall> list = callsByGroup.get(g.id);
+        if (list == null || config.has(GroupPlantedBug.RPC_NO_ERROR_ON_FAILURE)) {
+            return;
+        }
+        for (PendingCall c : new ArrayList<>(list)) {
+            c.possible.removeIf(p -> !g.isMember(p));
+            if (c.reachable() < c.wanted) {
+                completeCall(c, "only " + c.reachable() + " of the " + c.wanted
+                        + " wanted repliers remain in g" + g.id);
+            }
+        }
+    }
+
+    private void completeCall(PendingCall c, String error) {
+        calls.remove(c.id.seq());
+        List<PendingCall> list = callsByGroup.get(c.id.groupId());
+        if (list != null) {
+            list.remove(c);
+            if (list.isEmpty()) {
+                callsByGroup.remove(c.id.groupId());
+            }
+        }
+        effects.add(new GroupEffect.RpcResult(c.id, c.groupViewId, c.replies, c.nulls, error));
     }
 
     private void flushDeferred() {
@@ -482,7 +716,13 @@ public final class GroupLayer {
     }
 
     private void announce(Group g, ProcessId[] before) {
+        settleCalls(g);
         boolean member = g.isMember(self);
+        if (!member) {
+            memberSince.remove(g.id);
+        } else if (!memberSince.containsKey(g.id)) {
+            memberSince.put(g.id, g.viewId);
+        }
         boolean was = false;
         for (ProcessId p : before) {
             was |= p.equals(self);

@@ -52,6 +52,7 @@ public final class GroupPropertyChecker {
         c.deliveries(trace, sends, unconfirmed);
         c.totalOrder(trace, sends, unconfirmed);
         c.causalOrder(trace);
+        ToolChecks.check(trace, unconfirmed, c::violate);
         return c.out;
     }
 
@@ -74,7 +75,7 @@ public final class GroupPropertyChecker {
             }
             switch (e.type()) {
                 case LAN_VIEW -> sinceLanView.put(e.process(), new ArrayList<>());
-                case VIEW, DELIVER -> sinceLanView.computeIfAbsent(e.process(), k -> new ArrayList<>()).add(e);
+                case VIEW, DELIVER, GRANT, STATE, CONFIG, REPLY_SEEN -> sinceLanView.computeIfAbsent(e.process(), k -> new ArrayList<>()).add(e);
                 case STOP -> {
                     List<GroupTraceEvent> last = sinceLanView.remove(e.process());
                     if (last != null) {

@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * Command line for the group-layer simulator: {@code simulate groups --first-seed S --seeds N
- * [--many-groups G] [--profile standard|stress] [--trace] [--plant BUG]}. Prints every failing seed with its violations and the
+ * [--many-groups G] [--profile standard|stress] [--trace] [--plant BUG] [--no-tools]} ({@code --no-tools}: no RPC or
+ * toolkit workload). Prints every failing seed with its violations and the
  * command that replays it; exits 1 if any seed failed.
  */
 public final class GroupSimulate {
@@ -23,6 +24,7 @@ public final class GroupSimulate {
         long seeds = 1;
         int manyGroups = 0;
         boolean printTrace = false;
+        boolean noTools = false;
         SimScenario.Profile profile = SimScenario.Profile.STANDARD;
         Set<GroupPlantedBug> bugs = EnumSet.noneOf(GroupPlantedBug.class);
         for (int i = 0; i < args.length; i++) {
@@ -31,6 +33,7 @@ public final class GroupSimulate {
                 case "--seeds" -> seeds = Long.parseLong(value(args, ++i));
                 case "--many-groups" -> manyGroups = Integer.parseInt(value(args, ++i));
                 case "--trace" -> printTrace = true;
+                case "--no-tools" -> noTools = true;
                 case "--profile" -> profile = SimScenario.Profile.valueOf(value(args, ++i).toUpperCase(Locale.ROOT));
                 case "--plant" -> bugs.add(GroupPlantedBug.valueOf(value(args, ++i).toUpperCase(Locale.ROOT)));
                 default -> usage("unknown argument " + args[i]);
@@ -40,6 +43,9 @@ public final class GroupSimulate {
         GroupSimulation.Stats stats = GroupSimulation.Stats.zero();
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             GroupScenario s = manyGroups > 0 ? GroupScenario.manyGroups(seed, manyGroups) : GroupScenario.fromSeed(seed, profile);
+            if (noTools) {
+                s = s.withTools(GroupScenario.Tools.NONE);
+            }
             GroupSimulation.Result r = GroupSimulation.run(s.withBugs(bugs));
             stats = stats.plus(r.stats());
             if (printTrace) {
@@ -57,7 +63,7 @@ public final class GroupSimulate {
                 bugs.forEach(b -> plant.append(" --plant ").append(b));
                 System.out.println("  reproduce: group-core/bin/simulate groups --first-seed " + seed + " --seeds 1"
                         + (manyGroups > 0 ? " --many-groups " + manyGroups : "")
-                        + " --profile " + profile.name().toLowerCase(Locale.ROOT) + plant + " --trace");
+                        + " --profile " + profile.name().toLowerCase(Locale.ROOT) + plant + (noTools ? " --no-tools" : "") + " --trace");
             }
         }
         System.out.println("exercised: " + stats);
@@ -75,7 +81,7 @@ public final class GroupSimulate {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: simulate groups --first-seed S --seeds N [--many-groups G] [--profile standard|stress]"
-                + " [--trace] [--plant BUG]");
+                + " [--trace] [--plant BUG] [--no-tools]");
         System.exit(2);
     }
 }

@@ -1,7 +1,12 @@
 package io.backplane.group.sim;
 
+import io.backplane.group.groups.CallId;
 import io.backplane.group.groups.GroupEffect;
 import io.backplane.group.groups.GroupLayer;
+import io.backplane.group.groups.GroupView;
+import io.backplane.group.groups.Want;
+import io.backplane.group.toolkit.ToolEffect;
+import io.backplane.group.toolkit.Toolkit;
 import io.backplane.group.protocol.Effect;
 import io.backplane.group.protocol.Engine;
 import io.backplane.group.protocol.Invariants;
@@ -32,16 +37,23 @@ public final class GroupSimulation {
 
     /** What one run exercised, for sweep floors. */
     public record Stats(long groupViews, long groupDeliveries, long groupFlushes, long lanGroupUpdates,
-                        long staleResends, long crashes, long directoryTransfers, long joins, long leaves) {
+                        long staleResends, long crashes, long directoryTransfers, long joins, long leaves,
+                        long calls, long callErrors, long grants, long ccTakeovers, long toolStates) {
         Stats plus(Stats o) {
             return new Stats(groupViews + o.groupViews, groupDeliveries + o.groupDeliveries,
                     groupFlushes + o.groupFlushes, lanGroupUpdates + o.lanGroupUpdates, staleResends + o.staleResends,
-                    crashes + o.crashes, directoryTransfers + o.directoryTransfers, joins + o.joins, leaves + o.leaves);
+                    crashes + o.crashes, directoryTransfers + o.directoryTransfers, joins + o.joins, leaves + o.leaves,
+                    calls + o.calls, callErrors + o.callErrors, grants + o.grants, ccTakeovers + o.ccTakeovers,
+                    toolStates + o.toolStates);
         }
 
         public static Stats zero() {
-            return new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+            return new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         }
+    }
+
+    /** Something the simulated application does later (answer a call, release a lock), if still alive. */
+    private record Later(long dueTick, ProcessId p, Runnable action) {
     }
 
     /** Outcome of one run. */
@@ -61,6 +73,11 @@ public final class GroupSimulation {
     private final SplittableRandom random;
     private final SimNetwork network;
     private final GroupLayer[] layers;
+    private final Toolkit[] tools;
+    private final SplittableRandom toolRandom;
+    private final List<Later> later = new ArrayList<>();
+    /** Coordinator-cohort calls: an Act for one of these after the first is a takeover. */
+    private final Set<CallId> acted = new HashSet<>();
     private final int[] incarnation;
     private final long[] restartAtTick;
     private final boolean[] wasReady;
@@ -79,6 +96,11 @@ public final class GroupSimulation {
     private long directoryTransfers;
     private long joins;
     private long leaves;
+    private long calls;
+    private long callErrors;
+    private long grants;
+    private long ccTakeovers;
+    private long toolStates;
 
     private GroupSimulation(GroupScenario scenario) {
         this.scenario = scenario;
@@ -86,6 +108,8 @@ public final class GroupSimulation {
         this.random = new SplittableRandom(lan.seed() ^ 0x6A09E667F3BCC909L);
         this.network = new SimNetwork(lan, random.split());
         this.layers = new GroupLayer[lan.nodes()];
+        this.tools = new Toolkit[lan.nodes()];
+        this.toolRandom = new SplittableRandom(lan.seed() ^ 0x3C6EF372FE94F82BL);
         this.incarnation = new int[lan.nodes()];
         this.restartAtTick = new long[lan.nodes()];
         this.wasReady = new boolean[lan.nodes()];
@@ -112,6 +136,7 @@ public final class GroupSimulation {
             incarnation[i] = 1;
             if (i < lan.initialMembers()) {
                 layers[i] = new GroupLayer(new Engine(new ProcessId(i, 1), lan.engine(), first, allNodes), scenario.layer());
+                tools[i] = newToolkit(layers[i]);
                 record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.START, layers[i].self(), "founder"));
                 collect(layers[i]);
                 initialJoins(layers[i]);
@@ -152,12 +177,22 @@ public final class GroupSimulation {
         }
         long views = trace.stream().filter(e -> e.type() == GroupTraceEvent.Type.VIEW).count();
         long deliveries = trace.stream().filter(e -> e.type() == GroupTraceEvent.Type.DELIVER).count();
+        for (Toolkit t : tools) {
+            if (t != null) {
+                toolStates += t.statesSent();
+            }
+        }
         Stats stats = new Stats(views, deliveries, groupFlushes, lanGroupUpdates, staleResends, crashes,
-                directoryTransfers, joins, leaves);
+                directoryTransfers, joins, leaves, calls, callErrors, grants, ccTakeovers, toolStates);
         return new Result(scenario, hash, violations, trace, stats);
     }
 
     private void account(GroupLayer l) {
+        Toolkit t = tools[l.self().node()];
+        if (t != null && layers[l.self().node()] == l) {
+            toolStates += t.statesSent();
+            tools[l.self().node()] = null;
+        }
         groupFlushes += l.groupFlushesCompleted();
         lanGroupUpdates += l.lanGroupUpdates();
         staleResends += l.staleResends();
@@ -187,10 +222,43 @@ public final class GroupSimulation {
                 }
             }
         }
+        runLater();
         if (faults) {
             injectFaults();
             injectWorkload();
+            injectToolWorkload();
         }
+    }
+
+    /** Every group is a tool group, unless the scenario has no tool workload (then none is: no tool traffic). */
+    private Toolkit newToolkit(GroupLayer l) {
+        boolean tools = !scenario.tools().equals(GroupScenario.Tools.NONE);
+        return new Toolkit(l, g -> tools, scenario.layer().plantedBugs());
+    }
+
+    private void runLater() {
+        if (later.isEmpty()) {
+            return;
+        }
+        List<Later> due = new ArrayList<>();
+        later.removeIf(x -> {
+            if (x.dueTick() <= tick) {
+                due.add(x);
+                return true;
+            }
+            return false;
+        });
+        for (Later x : due) {
+            GroupLayer l = layers[x.p().node()];
+            if (l != null && l.self().equals(x.p()) && !l.engine().isTerminated()) {
+                x.action().run();
+                collect(l);
+            }
+        }
+    }
+
+    private void later(ProcessId p, long delayTicks, Runnable action) {
+        later.add(new Later(tick + delayTicks, p, action));
     }
 
     private void guarded(GroupLayer l, Runnable r) {
@@ -208,6 +276,7 @@ public final class GroupSimulation {
     private void start(int node) {
         int inc = ++incarnation[node];
         layers[node] = new GroupLayer(new Engine(new ProcessId(node, inc), lan.engine(), null, allNodes), scenario.layer());
+        tools[node] = newToolkit(layers[node]);
         wasReady[node] = false;
         record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.START, layers[node].self(), "joining"));
         collect(layers[node]);
@@ -231,29 +300,116 @@ public final class GroupSimulation {
 
     private void collect(GroupLayer l) {
         ProcessId p = l.self();
-        for (GroupEffect effect : l.drainEffects()) {
-            if (effect instanceof GroupEffect.Lan lanEffect) {
-                onLanEffect(l, lanEffect.effect());
-            } else if (effect instanceof GroupEffect.Sent s) {
-                Set<Long> waiting = unsent.get(p);
-                if (waiting != null) {
-                    waiting.remove(s.requestId());
+        Toolkit t = tools[p.node()];
+        List<GroupEffect> batch = l.drainEffects();
+        while (!batch.isEmpty()) {
+            for (GroupEffect effect : batch) {
+                record(l, effect);
+                if (t != null && layers[p.node()] == l) {
+                    boolean tool = t.onEffect(effect);
+                    afterToolkit(l, t, effect, tool);
+                    for (ToolEffect te : t.drainEffects()) {
+                        onToolEffect(l, t, te);
+                    }
                 }
-                record(new GroupTraceEvent(tick, GroupTraceEvent.Type.SEND, p, s.groupId(), null, false, s.id(),
-                        s.groupViewId(), s.kind(), 0, ""));
-            } else if (effect instanceof GroupEffect.Deliver d) {
-                record(new GroupTraceEvent(tick, GroupTraceEvent.Type.DELIVER, p, d.groupId(), null, false, d.id(),
-                        d.groupViewId(), d.kind(), d.seq(), ""));
-            } else if (effect instanceof GroupEffect.ViewChange v) {
-                record(new GroupTraceEvent(tick, GroupTraceEvent.Type.VIEW, p, v.view().groupId(), v.view(), v.member(),
-                        null, 0, null, 0, ""));
-            } else if (effect instanceof GroupEffect.Rejected r) {
-                Set<Long> waiting = unsent.get(p);
-                if (waiting != null) {
-                    waiting.remove(r.requestId());
-                }
-                record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.NOTE, p, "rejected " + r.requestId() + ": " + r.reason()));
             }
+            batch = l.drainEffects();
+        }
+    }
+
+    private void record(GroupLayer l, GroupEffect effect) {
+        ProcessId p = l.self();
+        if (effect instanceof GroupEffect.Lan lanEffect) {
+            onLanEffect(l, lanEffect.effect());
+        } else if (effect instanceof GroupEffect.Sent s) {
+            Set<Long> waiting = unsent.get(p);
+            if (waiting != null) {
+                waiting.remove(s.requestId());
+            }
+            record(new GroupTraceEvent(tick, GroupTraceEvent.Type.SEND, p, s.groupId(), null, false, s.id(),
+                    s.groupViewId(), s.kind(), 0, ""));
+        } else if (effect instanceof GroupEffect.Deliver d) {
+            record(new GroupTraceEvent(tick, GroupTraceEvent.Type.DELIVER, p, d.groupId(), null, false, d.id(),
+                    d.groupViewId(), d.kind(), d.seq(), ""));
+        } else if (effect instanceof GroupEffect.Call c) {
+            record(new GroupTraceEvent(tick, GroupTraceEvent.Type.DELIVER, p, c.callId().groupId(), null, false, c.id(),
+                    c.groupViewId(), c.kind(), c.seq(), "", new GroupTraceEvent.CallInfo(c.callId(), null, false)));
+        } else if (effect instanceof GroupEffect.ViewChange v) {
+            record(new GroupTraceEvent(tick, GroupTraceEvent.Type.VIEW, p, v.view().groupId(), v.view(), v.member(),
+                    null, 0, null, 0, ""));
+        } else if (effect instanceof GroupEffect.ReplySeen r) {
+            record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.REPLY_SEEN, p, r.callId().groupId(), 0,
+                    new GroupTraceEvent.ReplyInfo(r.callId(), r.replier(), r.nullReply())));
+        } else if (effect instanceof GroupEffect.RpcResult r) {
+            if (!r.ok()) {
+                callErrors++;
+            }
+            List<ProcessId> repliers = new ArrayList<>();
+            r.replies().forEach(x -> repliers.add(x.from()));
+            record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.RESULT, p, r.callId().groupId(), r.groupViewId(),
+                    new GroupTraceEvent.ResultInfo(r.callId(), r.groupViewId(), repliers, r.nullRepliers(), r.error())));
+        } else if (effect instanceof GroupEffect.Rejected r) {
+            Set<Long> waiting = unsent.get(p);
+            if (waiting != null) {
+                waiting.remove(r.requestId());
+            }
+            record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.NOTE, p, "rejected " + r.requestId() + ": " + r.reason()));
+        }
+    }
+
+    /** The simulated application: answers calls later, and reports the replicated state at each group view. */
+    private void afterToolkit(GroupLayer l, Toolkit t, GroupEffect effect, boolean tool) {
+        ProcessId p = l.self();
+        if (effect instanceof GroupEffect.Call c && !tool) {
+            boolean nullReply = toolRandom.nextInt(4) == 0;
+            boolean twice = toolRandom.nextInt(20) == 0;
+            long delay = toolRandom.nextInt(16);
+            later(p, delay, () -> answer(l, c, nullReply));
+            if (twice) {
+                later(p, delay + 1 + toolRandom.nextInt(10), () -> answer(l, c, nullReply));
+            }
+        } else if (effect instanceof GroupEffect.ViewChange v && v.member() && t.isSynced(v.view().groupId())) {
+            long g = v.view().groupId();
+            record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.STATE, p, g, v.view().viewId(),
+                    new GroupTraceEvent.StateInfo(t.configVersion(g), t.stateHash(g))));
+        }
+    }
+
+    private void answer(GroupLayer l, GroupEffect.Call c, boolean nullReply) {
+        record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.REPLY, l.self(), c.callId().groupId(), 0,
+                new GroupTraceEvent.ReplyInfo(c.callId(), l.self(), nullReply)));
+        if (nullReply) {
+            l.nullReply(c);
+        } else {
+            l.reply(c, ("r" + l.self()).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void onToolEffect(GroupLayer l, Toolkit t, ToolEffect te) {
+        ProcessId p = l.self();
+        if (te instanceof ToolEffect.Granted g) {
+            grants++;
+            record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.GRANT, p, g.groupId(), 0,
+                    new GroupTraceEvent.LockInfo(g.lock(), g.request())));
+            later(p, 1 + toolRandom.nextInt(15), () -> {
+                if (t.release(g.groupId(), g.lock())) {
+                    record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.RELEASE, p, g.groupId(), 0,
+                            new GroupTraceEvent.LockInfo(g.lock(), g.request())));
+                }
+            });
+        } else if (te instanceof ToolEffect.Act a) {
+            if (!acted.add(a.callId())) {
+                ccTakeovers++;
+            }
+            later(p, toolRandom.nextInt(21), () -> {
+                if (t.answer(a.callId(), ("cc" + p).getBytes(StandardCharsets.UTF_8))) {
+                    record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.REPLY, p, a.callId().groupId(), 0,
+                            new GroupTraceEvent.ReplyInfo(a.callId(), p, false)));
+                }
+            });
+        } else if (te instanceof ToolEffect.ConfigChanged c) {
+            record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.CONFIG, p, c.groupId(), c.groupViewId(),
+                    new GroupTraceEvent.StateInfo(c.version(), java.util.Arrays.hashCode(c.value()))));
         }
     }
 
@@ -378,7 +534,12 @@ public final class GroupSimulation {
             if (l != null) {
                 long group = 1 + random.nextInt(scenario.groups());
                 if (l.isMember(group)) {
-                    l.leave(group);
+                    Toolkit t = tools[l.self().node()];
+                    for (Long lock : t.held(group)) {
+                        record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.RELEASE, l.self(), group, 0,
+                                new GroupTraceEvent.LockInfo(lock, null)));
+                    }
+                    t.leave(group);
                     leaves++;
                 } else {
                     l.join(group);
@@ -387,6 +548,92 @@ public final class GroupSimulation {
                 collect(l);
             }
         }
+    }
+
+    /** Group RPCs, coordinator-cohort requests, lock requests and replicated-data updates. */
+    private void injectToolWorkload() {
+        GroupScenario.Tools k = scenario.tools();
+        if (scenario.groups() == 0) {
+            return;
+        }
+        if (toolRandom.nextInt(1000) < k.rpcPerMille()) {
+            GroupLayer l = randomReady();
+            if (l != null) {
+                long group = memberGroupMostly(l);
+                Want want = switch (toolRandom.nextInt(5)) {
+                    case 0 -> Want.NONE;
+                    case 1 -> Want.ONE;
+                    case 2 -> Want.k(1 + toolRandom.nextInt(3));
+                    case 3 -> Want.QUORUM;
+                    default -> Want.ALL;
+                };
+                Kind kind = toolRandom.nextBoolean() ? Kind.ABCAST : Kind.CBCAST;
+                CallId id = l.call(group, kind, ("c" + (++payloadCounter)).getBytes(StandardCharsets.UTF_8), want);
+                calls++;
+                record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.CALL, l.self(), group, 0,
+                        new GroupTraceEvent.CallInfo(id, want, false)));
+                collect(l);
+            }
+        }
+        if (toolRandom.nextInt(1000) < k.ccPerMille()) {
+            GroupLayer l = randomReady();
+            if (l != null) {
+                long group = memberGroupMostly(l);
+                CallId id = tools[l.self().node()].request(group, ("cc" + (++payloadCounter)).getBytes(StandardCharsets.UTF_8));
+                calls++;
+                record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.CALL, l.self(), group, 0,
+                        new GroupTraceEvent.CallInfo(id, Want.ONE, true)));
+                collect(l);
+            }
+        }
+        if (toolRandom.nextInt(1000) < k.lockPerMille()) {
+            GroupLayer l = randomReady();
+            long group = l == null ? 0 : memberGroup(l);
+            if (group != 0) {
+                long lock = 1 + toolRandom.nextInt(k.locksPerGroup());
+                if (tools[l.self().node()].acquire(group, lock)) {
+                    record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.LOCK_ASK, l.self(), group, 0,
+                            new GroupTraceEvent.LockInfo(lock, null)));
+                }
+                collect(l);
+            }
+        }
+        if (toolRandom.nextInt(1000) < k.dataPerMille()) {
+            GroupLayer l = randomReady();
+            long group = l == null ? 0 : memberGroup(l);
+            if (group != 0) {
+                Toolkit t = tools[l.self().node()];
+                String value = "v" + (++payloadCounter);
+                if (toolRandom.nextInt(4) == 0) {
+                    t.setConfig(group, value.getBytes(StandardCharsets.UTF_8));
+                } else {
+                    t.put(group, "k" + toolRandom.nextInt(4),
+                            toolRandom.nextInt(5) == 0 ? null : value.getBytes(StandardCharsets.UTF_8));
+                }
+                collect(l);
+            }
+        }
+    }
+
+    private long memberGroupMostly(GroupLayer l) {
+        long group = 1 + toolRandom.nextInt(scenario.groups());
+        if (toolRandom.nextInt(100) >= scenario.clientPercent()) {
+            for (int tries = 0; tries < 8 && !l.isMember(group); tries++) {
+                group = 1 + toolRandom.nextInt(scenario.groups());
+            }
+        }
+        return group;
+    }
+
+    /** A group the process belongs to, or 0. */
+    private long memberGroup(GroupLayer l) {
+        for (int tries = 0; tries < 8; tries++) {
+            long group = 1 + toolRandom.nextInt(scenario.groups());
+            if (l.isMember(group)) {
+                return group;
+            }
+        }
+        return 0;
     }
 
     // ------------------------------------------------------------------ liveness
@@ -424,6 +671,27 @@ public final class GroupSimulation {
             out.add(new Violation(Property.GROUP_LIVENESS, "final LAN view is not the live set " + live));
             return out;
         }
+        if (!later.isEmpty()) {
+            out.add(new Violation(Property.GROUP_LIVENESS, later.size() + " application actions still due"));
+            return out;
+        }
+        for (int i = 0; i < layers.length; i++) {
+            if (layers[i].pendingCalls() > 0) {
+                out.add(new Violation(Property.RPC_COMPLETION, layers[i].self() + " has " + layers[i].pendingCalls()
+                        + " group RPCs that never completed"));
+            }
+            if (tools[i].waiting() > 0) {
+                out.add(new Violation(Property.LOCK_LIVENESS, layers[i].self() + " waits for " + tools[i].waiting()
+                        + " locks after healing"));
+            }
+        }
+        if (!out.isEmpty()) {
+            return out;
+        }
+        out.addAll(toolLiveness(live));
+        if (!out.isEmpty()) {
+            return out;
+        }
         for (Map.Entry<ProcessId, Set<Long>> e : unsent.entrySet()) {
             if (live.contains(e.getKey()) && !e.getValue().isEmpty()) {
                 out.add(new Violation(Property.GROUP_LIVENESS, e.getKey() + " never sent group requests " + e.getValue()));
@@ -434,6 +702,50 @@ public final class GroupSimulation {
     }
 
     private record MemberView(ProcessId p, long groupId, long viewId) {
+    }
+
+    /**
+     * From the trace, not the layers' own bookkeeping: every call a live process made has its result, and
+     * every lock it asked for was granted unless it left the group after asking.
+     */
+    private List<Violation> toolLiveness(List<ProcessId> live) {
+        Set<CallId> results = new HashSet<>();
+        Map<String, Integer> asked = new HashMap<>();
+        for (GroupTraceEvent t : trace) {
+            switch (t.type()) {
+                case RESULT -> results.add(((GroupTraceEvent.ResultInfo) t.detail()).id());
+                case LOCK_ASK -> asked.merge(t.process() + "/" + t.groupId() + "/"
+                        + ((GroupTraceEvent.LockInfo) t.detail()).lock(), 1, Integer::sum);
+                case GRANT -> asked.computeIfPresent(t.process() + "/" + t.groupId() + "/"
+                        + ((GroupTraceEvent.LockInfo) t.detail()).lock(), (k, n) -> n > 1 ? n - 1 : null);
+                case VIEW -> {
+                    if (!t.member()) {
+                        String prefix = t.process() + "/" + t.groupId() + "/";
+                        asked.keySet().removeIf(k -> k.startsWith(prefix));
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        List<Violation> out = new ArrayList<>();
+        for (GroupTraceEvent t : trace) {
+            if (t.type() == GroupTraceEvent.Type.CALL && live.contains(t.process())) {
+                CallId id = ((GroupTraceEvent.CallInfo) t.detail()).id();
+                if (!results.contains(id)) {
+                    out.add(new Violation(Property.RPC_COMPLETION, id + " of a live caller never completed"));
+                    break;
+                }
+            }
+        }
+        for (String k : asked.keySet()) {
+            ProcessId p = live.stream().filter(q -> k.startsWith(q + "/")).findFirst().orElse(null);
+            if (p != null) {
+                out.add(new Violation(Property.LOCK_LIVENESS, "lock request " + k + " of a live member never granted"));
+                break;
+            }
+        }
+        return out;
     }
 
     /** Every member message of a live sender is delivered by every live process that had its group view. */

@@ -26,5 +26,22 @@ public enum Property {
     /** Happens-before (recomputed from the trace) is respected across all groups of the domain. */
     CROSS_GROUP_CAUSAL,
     /** After faults stop, directories converge and every group message of a live sender is delivered. */
-    GROUP_LIVENESS
+    GROUP_LIVENESS,
+    /** A group RPC completes at most once, and (liveness) every call of a live caller completes. */
+    RPC_COMPLETION,
+    /**
+     * A completed call had at least the wanted number of distinct repliers, all members of its delivery
+     * view that sent that reply; an error only when too few of those members remained.
+     */
+    RPC_REPLIES,
+    /** No two processes of the primary partition hold one lock in overlapping intervals of the trace. */
+    LOCK_EXCLUSION,
+    /** Locks are granted in the total order of the requests. */
+    LOCK_FIFO,
+    /** After healing, every lock request of a live member is granted (a failed holder's lock moves on). */
+    LOCK_LIVENESS,
+    /** At most one reply of a coordinator-cohort request reaches the caller. */
+    COORDINATOR_COHORT,
+    /** Members holding a group's replicated state agree on it at every group view; config versions in order. */
+    REPLICATED_DATA
 }

@@ -24,6 +24,18 @@ class GroupCodecTest {
                 new GroupFrame.Data(3, 42, 9, new byte[] {1, 2, 3})));
         assertThat(d.body()).containsExactly(1, 2, 3);
         assertThat(d.groupViewId()).isEqualTo(9);
+        byte[] call = GroupCodec.encode(new GroupFrame.Call(3, 42, 9, 77, new byte[] {4, 5}));
+        assertThat(call).hasSize(38 + 2);
+        GroupFrame.Call c = (GroupFrame.Call) GroupCodec.decode(call);
+        assertThat(c.callSeq()).isEqualTo(77);
+        assertThat(c.body()).containsExactly(4, 5);
+        byte[] reply = GroupCodec.encode(new GroupFrame.Reply(3, 42, 9, new ProcessId(2, 5), 77, true, new byte[0]));
+        assertThat(reply).hasSize(47);
+        GroupFrame.Reply r = (GroupFrame.Reply) GroupCodec.decode(reply);
+        assertThat(r.caller()).isEqualTo(new ProcessId(2, 5));
+        assertThat(r.nullReply()).isTrue();
+        assertThat(r.callSeq()).isEqualTo(77);
+        assertThat(r.groupViewId()).isEqualTo(9);
     }
 
     @Test

@@ -32,6 +32,11 @@ class ProtocolPurityTest {
     }
 
     @Test
+    void toolkitSourcesUseNoClockThreadSocketOrRandomness() throws IOException {
+        assertThat(violations(Path.of("src/main/java/io/backplane/group/toolkit"))).isEmpty();
+    }
+
+    @Test
     void simulatorSourcesUseNoClockThreadSocketOrUnseededRandomness() throws IOException {
         assertThat(violations(Path.of("src/main/java/io/backplane/group/sim"))).isEmpty();
     }
