@@ -57,7 +57,7 @@ final class TopicTable {
     /**
      * Rebuilds every topic's bounds from disk: ids from {@code topics}, first and last seq and the
      * retained body bytes from the two ends of its key range, and {@code trimmedThrough}, which keeps lastSeq when retention trimmed
-     * everything, so a restarted store never hands out a seq twice.
+     * everything (or a skip jumped past it), so a restarted store never hands out a seq twice.
      */
     static TopicTable load(RocksHandles rocks) throws RocksDBException {
         List<TopicState> loaded = new ArrayList<>();
