@@ -105,8 +105,8 @@ final class HistorySkip {
             } finally {
                 topic.endRewrite();
             }
-            log.info("topic {}: skipped to seq {}, dropping seqs {}..{} ({} records, {} body bytes, {} idempotency keys)",
-                    name, firstSeq, bounds.firstSeq(), bounds.lastSeq(), bounds.count(), bounds.bodyBytes(), keysRemoved);
+            log.info("topic {}: skipped from seq {} to seq {}, dropping {} records ({} body bytes) and {} idempotency keys",
+                    name, bounds.lastSeq(), firstSeq, bounds.count(), bounds.bodyBytes(), keysRemoved);
             return false;
         } finally {
             trimLock.unlock();
