@@ -114,6 +114,11 @@ class StorageFailureTest {
         }
 
         @Override
+        public CompletableFuture<Void> skipTo(String topic, long firstSeq) {
+            return delegate.skipTo(topic, firstSeq);
+        }
+
+        @Override
         public void checkpoint(java.nio.file.Path target) {
             delegate.checkpoint(target);
         }

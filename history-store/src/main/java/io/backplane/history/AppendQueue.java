@@ -50,9 +50,9 @@ final class AppendQueue {
 
     /**
      * Waits for at least one item, then moves up to {@code maxRecords} appends and about
-     * {@code maxBatchBytes} bytes (at least one append) into {@code out}. A truncation is never
-     * batched: it is drained alone, and a run of appends stops before it, so the writer applies it
-     * exactly between the appends queued before and after it.
+     * {@code maxBatchBytes} bytes (at least one append) into {@code out}. A truncation or a skip is
+     * never batched: it is drained alone, and a run of appends stops before it, so the writer applies
+     * it exactly between the appends queued before and after it.
      *
      * @return false when the queue is closed and empty: the writer's signal to stop
      */
@@ -68,13 +68,14 @@ final class AppendQueue {
             long drainedBytes = 0;
             while (!items.isEmpty() && out.size() < maxRecords) {
                 PendingWrite next = items.peekFirst();
-                if (!out.isEmpty() && (next instanceof PendingTruncate || drainedBytes + next.queuedBytes() > maxBatchBytes)) {
+                boolean rewrite = !(next instanceof PendingAppend);
+                if (!out.isEmpty() && (rewrite || drainedBytes + next.queuedBytes() > maxBatchBytes)) {
                     break;
                 }
                 items.removeFirst();
                 drainedBytes += next.queuedBytes();
                 out.add(next);
-                if (next instanceof PendingTruncate) {
+                if (rewrite) {
                     break;
                 }
             }

@@ -34,6 +34,7 @@ final class GroupCommitWriter implements Runnable {
     /** Held while a batch with idempotency keys is built and written; see {@link RetentionTask}. */
     private final Lock idempotencyLock;
     private final TailTruncation truncation;
+    private final HistorySkip skip;
     private int nextTopicId;
 
     private final List<PendingWrite> drained = new ArrayList<>();
@@ -52,6 +53,7 @@ final class GroupCommitWriter implements Runnable {
         this.config = config;
         this.idempotencyLock = idempotencyLock;
         this.truncation = new TailTruncation(rocks, table, idempotencyLock, trimLock);
+        this.skip = new HistorySkip(rocks, table, idempotencyLock, trimLock);
         this.nextTopicId = table.maxIdAtOpen() + 1;
     }
 
@@ -59,8 +61,14 @@ final class GroupCommitWriter implements Runnable {
     public void run() {
         try {
             while (queue.drainTo(drained, config.maxBatchRecords(), config.maxBatchBytes())) {
+                // A truncation or a skip is drained alone, see AppendQueue.drainTo.
                 if (drained.get(0) instanceof PendingTruncate truncate) {
-                    truncation.run(truncate); // drained alone, see AppendQueue.drainTo
+                    truncation.run(truncate);
+                } else if (drained.get(0) instanceof PendingSkip pendingSkip) {
+                    Invariants.check(nextTopicId > 0, "topic id space exhausted");
+                    if (skip.run(pendingSkip, nextTopicId)) {
+                        nextTopicId++;
+                    }
                 } else {
                     writeBatch();
                 }
@@ -86,7 +94,7 @@ final class GroupCommitWriter implements Runnable {
             boolean locked = false;
             try {
                 for (PendingWrite write : drained) {
-                    PendingAppend append = (PendingAppend) write; // a truncation is never batched
+                    PendingAppend append = (PendingAppend) write; // a truncation or skip is never batched
                     if (!locked && append.request().idempotencyKey() != null) {
                         idempotencyLock.lock();
                         locked = true;

@@ -35,6 +35,27 @@ public interface HistoryStore extends AutoCloseable {
      */
     CompletableFuture<Void> truncateAfter(String topic, long keepThroughSeq);
 
+    /**
+     * Moves the topic's history forward over a gap: when the topic ends before {@code firstSeq - 1}
+     * (or was never appended to), every record it holds is removed, with every idempotency key of
+     * the topic, in one fsynced batch, and the next append of the topic is then {@code firstSeq}.
+     * Afterwards the topic is exactly what retention leaves when it trims everything before
+     * {@code firstSeq}: {@link #topic} reports firstSeq = {@code firstSeq}, lastSeq =
+     * {@code firstSeq - 1}, count 0, reads start at the first retained seq, and all of it holds
+     * after a restart.
+     *
+     * <p>This exists for replication only: a replica catching up from another whose retention already
+     * trimmed the records right after this replica's last seq can take them from no one, and a
+     * gapless history cannot take what follows them, so it restarts where the other's history
+     * starts. It is ordered with appends like {@link #truncateAfter}. A no-op when the topic already
+     * ends at or after {@code firstSeq - 1}: it never removes a record it would then have to take
+     * again, and never moves a topic's next seq backwards. A read concurrent with it sees the
+     * history before it or after it, never a mix.
+     *
+     * @throws IllegalArgumentException at once when {@code firstSeq < 1}
+     */
+    CompletableFuture<Void> skipTo(String topic, long firstSeq);
+
     /** The topic's bounds, or empty when the topic was never appended to. */
     Optional<TopicInfo> topic(String topic);
 

@@ -31,7 +31,7 @@ final class RetentionTask {
     private final RetentionRules rules;
     private final HistoryStoreConfig config;
     private final Lock idempotencyLock;
-    /** Held while one topic is trimmed, so a tail truncation never changes the bounds a trim works from. */
+    /** Held while one topic is trimmed, so a tail truncation or skip never changes the bounds a trim works from. */
     private final Lock trimLock;
     private final ByteBuffer keyBuffer = ByteBuffer.allocateDirect(StorageFormat.SEQ_KEY_BYTES);
     private final ByteBuffer headerBuffer = ByteBuffer.allocateDirect(StorageFormat.MESSAGE_HEADER_BYTES);

@@ -118,6 +118,15 @@ public final class RocksHistoryStore implements HistoryStore {
         return enqueue(new PendingTruncate(topic, keepThroughSeq, new CompletableFuture<>()));
     }
 
+    @Override
+    public CompletableFuture<Void> skipTo(String topic, long firstSeq) {
+        Objects.requireNonNull(topic, "topic");
+        if (firstSeq < 1) {
+            throw new IllegalArgumentException("firstSeq must be >= 1, was " + firstSeq);
+        }
+        return enqueue(new PendingSkip(topic, firstSeq, new CompletableFuture<>()));
+    }
+
     private CompletableFuture<Void> enqueue(PendingWrite pending) {
         switch (queue.offer(pending)) {
             case ACCEPTED -> { }
@@ -179,9 +188,7 @@ public final class RocksHistoryStore implements HistoryStore {
     @Override
     public HistoryChunk readChunk(String topic, long fromSeq, long toSeq, int maxRecords, int maxBytes) {
         Objects.requireNonNull(topic, "topic");
-        if (maxRecords < 1 || maxBytes < 1) {
-            throw new IllegalArgumentException("maxRecords and maxBytes must be >= 1, were " + maxRecords + " and " + maxBytes);
-        }
+        checkChunkBounds(maxRecords, maxBytes);
         return whileOpen(() -> {
             TopicState state = table.get(topic);
             return state == null
@@ -192,12 +199,20 @@ public final class RocksHistoryStore implements HistoryStore {
 
     @Override
     public TransferChunk readTransferChunk(String topic, long fromSeq, long toSeq, int maxRecords, int maxBytes) {
-        HistoryChunk chunk = readChunk(topic, fromSeq, toSeq, maxRecords, maxBytes);
+        Objects.requireNonNull(topic, "topic");
+        checkChunkBounds(maxRecords, maxBytes);
         return whileOpen(() -> {
             TopicState state = table.get(topic);
-            return new TransferChunk(topic, state == null ? List.of() : reader.withIdempotencyKeys(state, chunk.records()),
-                    chunk.nextSeq(), chunk.last());
+            return state == null
+                    ? new TransferChunk(topic, List.of(), fromSeq, true)
+                    : reader.readTransferChunk(state, fromSeq, toSeq, maxRecords, maxBytes);
         });
+    }
+
+    private static void checkChunkBounds(int maxRecords, int maxBytes) {
+        if (maxRecords < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("maxRecords and maxBytes must be >= 1, were " + maxRecords + " and " + maxBytes);
+        }
     }
 
     @Override

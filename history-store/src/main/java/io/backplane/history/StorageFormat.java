@@ -30,7 +30,9 @@ import java.nio.charset.StandardCharsets;
  * holds exactly one entry per live key (a key written again moves to its new seq).
  *
  * <p>{@code meta} kinds: {@link #META_TRIMMED_THROUGH} (u64 big-endian: every seq up to it was
- * trimmed, so on open lastSeq = max(last key, trimmedThrough) and a seq is never reused);
+ * trimmed, by retention or skipped over by {@code HistoryStore.skipTo}, so on open lastSeq =
+ * max(last key, trimmedThrough) and a seq is never reused; a skipped topic the store never saw is
+ * its name in {@code topics} and this, with no record);
  * {@link #META_IDEMPOTENCY_KEYS} (a u64 little-endian count of live keys updated with RocksDB's
  * {@code uint64add} merge, so the writer's additions and retention's subtractions commute without a
  * shared lock; written only by batches that carry keys); and {@link #META_FORMAT} (topic id 0: the format version).

@@ -71,14 +71,14 @@ final class TailTruncation {
             }
             long removedBytes;
             long keysRemoved = 0;
-            topic.beginTruncation();
+            topic.beginRewrite();
             try {
                 idempotencyLock.lock();
                 try (WriteBatch batch = new WriteBatch()) {
                     removedBytes = keep >= bounds.firstSeq()
                             ? topic.writerRunningBodyBytes - runningBodyBytesAt(topic, keep)
                             : bounds.bodyBytes();
-                    keysRemoved = deleteKeys(batch, topic, keep + 1, bounds.lastSeq());
+                    keysRemoved = deleteKeys(rocks, batch, topic, keep + 1, bounds.lastSeq());
                     byte[] from = StorageFormat.seqKey(topic.id, keep + 1);
                     byte[] to = StorageFormat.seqKey(topic.id, bounds.lastSeq() + 1);
                     batch.deleteRange(rocks.messages, from, to);
@@ -95,7 +95,7 @@ final class TailTruncation {
                 topic.writerRunningBodyBytes -= removedBytes;
                 topic.onTruncated(keep, removedBytes, keysRemoved);
             } finally {
-                topic.endTruncation();
+                topic.endRewrite();
             }
             log.warn("topic {}: truncated seqs {}..{} ({} body bytes, {} idempotency keys) to match the group",
                     name, keep + 1, bounds.lastSeq(), removedBytes, keysRemoved);
@@ -111,7 +111,8 @@ final class TailTruncation {
     }
 
     /** Adds deletes of the idempotency keys whose records are {@code fromSeq..toSeq}; returns how many. */
-    private long deleteKeys(WriteBatch batch, TopicState topic, long fromSeq, long toSeq) throws RocksDBException {
+    static long deleteKeys(RocksHandles rocks, WriteBatch batch, TopicState topic, long fromSeq, long toSeq)
+            throws RocksDBException {
         long keys = 0;
         try (Slice upperBound = new Slice(StorageFormat.seqKey(topic.id, toSeq + 1));
              ReadOptions options = new ReadOptions().setIterateUpperBound(upperBound);

@@ -3,8 +3,9 @@ package io.backplane.history;
 /**
  * One topic's in-memory state: its dense id and its published {@link Bounds}, which readers see
  * without locking. Two threads change the bounds, each after its own RocksDB write is done: the
- * writer (lastSeq and bytes grow) and retention (firstSeq grows, bytes shrink). The monitor makes
- * their read-modify-write of the bounds atomic; neither holds it across I/O.
+ * writer (lastSeq and bytes grow; a tail truncation or a skip rewrites them) and retention (firstSeq
+ * grows, bytes shrink). The monitor makes their read-modify-write of the bounds atomic; neither holds
+ * it across I/O.
  *
  * <p>The {@code writer*} and {@code batch*} fields belong to the writer thread alone: the last seq
  * it has accepted into a batch not yet written, the running body total stamped on that record (see
@@ -15,12 +16,14 @@ final class TopicState {
     final String name;
     private volatile Bounds bounds;
     /**
-     * Tail truncations as a sequence lock: odd while one is being written, incremented again once its
-     * bounds are published. A reader that sampled it before reading the bounds can tell, when its
-     * scan ends early, a tail cut under it (odd, or changed since) from a real hole. Odd *before* the
-     * RocksDB write matters: a reader whose iterator already sees the deletion must see the change.
+     * Rewrites (tail truncations and skips, the two writes that remove records other than retention's
+     * trim of the oldest) as a sequence lock: odd while one is being written, incremented again once
+     * its bounds are published. A reader that sampled it before reading the bounds can tell, when its
+     * scan ends early, a tail cut under it (odd, or changed since) from a real hole, and can tell that
+     * a read derived from the old bounds met the new records (see {@code HistoryReader}). Odd *before*
+     * the RocksDB write matters: a reader whose iterator already sees the deletion must see the change.
      */
-    private volatile long truncations;
+    private volatile long rewrites;
 
     long writerLastSeq;
     long writerRunningBodyBytes;
@@ -73,10 +76,10 @@ final class TopicState {
         bounds = new Bounds(trimmedThroughSeq + 1, b.lastSeq(), b.bodyBytes() - bodyBytesRemoved, b.idempotencyKeys());
     }
 
-    /** Before a tail truncation is written (writer thread); {@link #endTruncation} must follow. */
-    void beginTruncation() {
-        Invariants.check((truncations & 1) == 0, "topic %s: truncation already in progress", name);
-        truncations++;
+    /** Before a tail truncation or a skip is written (writer thread); {@link #endRewrite} must follow. */
+    void beginRewrite() {
+        Invariants.check((rewrites & 1) == 0, "topic %s: rewrite already in progress", name);
+        rewrites++;
     }
 
     /** After a tail truncation was written: the topic now ends at {@code lastSeq}. Writer thread. */
@@ -87,13 +90,23 @@ final class TopicState {
         bounds = new Bounds(b.firstSeq(), lastSeq, b.bodyBytes() - bodyBytesRemoved, b.idempotencyKeys() - keysRemoved);
     }
 
-    /** After a truncation's bounds are published, or it failed (writer thread). */
-    void endTruncation() {
-        truncations++;
+    /**
+     * After a skip was written: nothing is retained and the next append is {@code firstSeq}, as if
+     * retention had trimmed through {@code firstSeq - 1}. Writer thread.
+     */
+    synchronized void onSkipped(long firstSeq, long keysRemoved) {
+        Bounds b = bounds;
+        Invariants.check(firstSeq - 1 > b.lastSeq(), "topic %s: skip to %s from lastSeq %s", name, firstSeq, b.lastSeq());
+        bounds = new Bounds(firstSeq, firstSeq - 1, 0, b.idempotencyKeys() - keysRemoved);
     }
 
-    long truncations() {
-        return truncations;
+    /** After a rewrite's bounds are published, or it failed (writer thread). */
+    void endRewrite() {
+        rewrites++;
+    }
+
+    long rewrites() {
+        return rewrites;
     }
 
     synchronized void onKeysDropped(long keys) {

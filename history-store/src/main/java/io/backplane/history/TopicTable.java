@@ -57,7 +57,7 @@ final class TopicTable {
     /**
      * Rebuilds every topic's bounds from disk: ids from {@code topics}, first and last seq and the
      * retained body bytes from the two ends of its key range, and {@code trimmedThrough}, which keeps lastSeq when retention trimmed
-     * everything, so a restarted store never hands out a seq twice.
+     * everything (or a skip jumped past it), so a restarted store never hands out a seq twice.
      */
     static TopicTable load(RocksHandles rocks) throws RocksDBException {
         List<TopicState> loaded = new ArrayList<>();
@@ -102,7 +102,9 @@ final class TopicTable {
         long keys = readLong(rocks, StorageFormat.META_IDEMPOTENCY_KEYS, id, true);
         long lastSeq = Math.max(lastKeySeq, trimmedThrough);
         long firstSeq = firstKeySeq > 0 ? firstKeySeq : lastSeq + 1;
-        Invariants.check(lastSeq >= 1, "topic %s is named but has no record and no trim", name);
+        // lastSeq 0 is a topic whose every record a tail truncation removed (truncateAfter(topic, 0)):
+        // named, empty, continuing at 1. Refusing it would make the whole store unopenable.
+        Invariants.check(lastSeq >= 0, "topic %s ends at seq %s", name, lastSeq);
         Invariants.check(firstKeySeq == 0 || firstKeySeq > trimmedThrough,
                 "topic %s keeps seq %s although trimmed through %s", name, firstKeySeq, trimmedThrough);
         Invariants.check(bodyBytes >= 0, "topic %s counts %s body bytes in %s..%s", name, bodyBytes, firstSeq, lastSeq);

@@ -135,6 +135,20 @@ class TruncateAndTransferTest {
     }
 
     @Test
+    void aTopicTruncatedToNothingReopensEmptyAndContinuesAtOne() {
+        // Shows: truncateAfter(topic, 0) (a node dropping a topic its LAN never committed) leaves a
+        // named topic with no record and no trim; the store still opens, and the topic takes seq 1.
+        reopen();
+        appendWithKeys("/t", 1, 3, 1_000);
+        await(store.truncateAfter("/t", 0));
+        reopen();
+        assertThat(store.topic("/t")).contains(new TopicInfo("/t", 1, 0, 0));
+        assertThat(store.idempotencyEntry("/t", "key-1")).isEmpty();
+        appendRange(store, "/t", 1, 2);
+        assertThat(store.topic("/t")).contains(new TopicInfo("/t", 1, 2, 2));
+    }
+
+    @Test
     void truncatingAnUnknownTopicOrBeyondItsEndChangesNothing() {
         reopen();
         appendRange(store, "/t", 1, 3);

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,13 @@ import org.slf4j.LoggerFactory;
  * histories up to it. A node's history can disagree only after a restart of the whole LAN that went
  * on without it (messages it stored that never committed), and then only near its end, which the
  * search walks back over in growing windows.
+ *
+ * <p>The donor's retention may already have trimmed records this node lacks (a new node, a topic
+ * longer than the count limit, a node down longer than the age limit). No replica still holds them,
+ * and a gapless history cannot take what follows them, so this node skips its history to where the
+ * donor's starts ({@link HistoryStore#skipTo}): it then holds what the donor's retention left, as if
+ * its own had trimmed. Records this node holds that the donor no longer holds cannot be checked
+ * against the LAN's history, so they are dropped too.
  */
 public final class CatchUp {
     private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
@@ -118,6 +126,11 @@ public final class CatchUp {
         return store.topic(topic).map(TopicInfo::lastSeq).orElse(0L);
     }
 
+    /** This node's first retained seq of the topic (lastSeq + 1 when it holds no record). */
+    private long firstHeld(String topic) {
+        return store.topic(topic).map(TopicInfo::firstSeq).orElse(1L);
+    }
+
     private long catchUp(Target t) {
         stopIfSuperseded();
         long local = lastSeq(t.topic());
@@ -127,11 +140,26 @@ public final class CatchUp {
             await(store.truncateAfter(t.topic(), t.lastSeq()));
             local = t.lastSeq();
         }
-        if (local > 0) {
+        long held = firstHeld(t.topic());
+        if (local > 0 && held <= local) { // we hold the record at local: check it against the LAN's
             String mine = idAt(t.topic(), local);
-            String theirs = local == t.lastSeq() ? t.lastId() : idOf(fetch(t, local, local).get(0).record().body());
-            if (!mine.equals(theirs)) {
-                long agreed = lastAgreement(t, local);
+            String theirs = null;
+            if (local == t.lastSeq()) {
+                theirs = t.lastId();
+            } else {
+                List<AppendRequest> at = fetch(t, local, local);
+                if (!at.isEmpty() && at.get(0).record().seq() == local) {
+                    theirs = idOf(at.get(0).record().body());
+                }
+            }
+            if (theirs == null) {
+                log.info("{}: the donor's retention trimmed seq {}, so this node's {}..{} cannot be checked against"
+                        + " the LAN's history; dropping them (the donor no longer holds them either)", t.topic(),
+                        local, held, local);
+                await(store.truncateAfter(t.topic(), held - 1));
+                local = held - 1;
+            } else if (!mine.equals(theirs)) {
+                long agreed = lastAgreement(t, local, held);
                 log.warn("{}: this node's history differs from the LAN's after seq {}; cutting off {}..{}", t.topic(),
                         agreed, agreed + 1, local);
                 await(store.truncateAfter(t.topic(), agreed));
@@ -144,14 +172,27 @@ public final class CatchUp {
         while (from <= t.lastSeq()) {
             stopIfSuperseded();
             List<AppendRequest> chunk = fetch(t, from, t.lastSeq());
+            // The donor starts above from, or holds none of from..cut: its retention trimmed them.
+            long donorFirst = chunk.isEmpty() ? t.lastSeq() + 1 : chunk.get(0).record().seq();
+            if (donorFirst > from) {
+                log.info("{}: donor {} no longer holds seqs {}..{} (its retention trimmed them, and no replica"
+                        + " keeps more); this node's history of the topic restarts at seq {}, dropping what it held"
+                        + " before, as its own retention would have", t.topic(), t.donorHttp(), from, donorFirst - 1,
+                        donorFirst);
+                // Queued behind this topic's appends, like them: our history ends at from - 1 when it runs.
+                last = queueWaitingForRoom(() -> store.skipTo(t.topic(), donorFirst));
+                from = donorFirst;
+            }
             // Appends are queued without waiting: the store's writer commits this chunk while the next
-            // one crosses the network (its bounded queue pushes back through appendWaitingForRoom).
+            // one crosses the network (its bounded queue pushes back through queueWaitingForRoom).
             for (AppendRequest a : chunk) {
-                last = appendWaitingForRoom(a);
+                last = queueWaitingForRoom(() -> store.append(a));
             }
             fetched += chunk.size();
             progress.accept(chunk.size());
-            from = chunk.get(chunk.size() - 1).record().seq() + 1;
+            if (!chunk.isEmpty()) {
+                from = chunk.get(chunk.size() - 1).record().seq() + 1;
+            }
             if (fetched % (CHUNK_RECORDS * 16) < chunk.size()) {
                 log.info("catching up {}: at seq {} of {} ({} records fetched)", t.topic(), from - 1, t.lastSeq(), fetched);
             }
@@ -162,9 +203,10 @@ public final class CatchUp {
         return fetched;
     }
 
-    private CompletableFuture<Void> appendWaitingForRoom(AppendRequest a) {
+    /** Queues a write (an append or a skip), waiting while the store's queue is full. */
+    private CompletableFuture<Void> queueWaitingForRoom(Supplier<CompletableFuture<Void>> write) {
         while (true) {
-            CompletableFuture<Void> f = store.append(a);
+            CompletableFuture<Void> f = write.get();
             if (!f.isCompletedExceptionally()) {
                 return f;
             }
@@ -185,25 +227,35 @@ public final class CatchUp {
         }
     }
 
-    /** The highest seq at or below {@code below} where this node and the donor hold the same message. */
-    private long lastAgreement(Target t, long below) {
+    /**
+     * The highest seq at or below {@code below} where this node and the donor hold the same message,
+     * or {@code held - 1} (keep nothing this node holds, {@code held} being its first retained seq)
+     * when there is none or retention on either side removed the records that could show one.
+     */
+    private long lastAgreement(Target t, long below, long held) {
         long window = 256;
         long hi = below;
-        while (hi > 0) {
-            long lo = Math.max(1, hi - window + 1);
+        while (hi >= held) {
+            long lo = Math.max(held, hi - window + 1);
             List<AppendRequest> theirs = fetch(t, lo, hi);
             List<HistoryRecord> mine = store.readFrom(t.topic(), lo, (int) (hi - lo + 1));
-            for (int i = Math.min(theirs.size(), mine.size()) - 1; i >= 0; i--) {
+            // Both are gapless runs, but either may start above lo (retention) and the donor's may stop
+            // below hi (a chunk), so records are matched by seq, not by position.
+            long theirFirst = theirs.isEmpty() ? Long.MAX_VALUE : theirs.get(0).record().seq();
+            for (int i = mine.size() - 1; i >= 0; i--) {
                 HistoryRecord a = mine.get(i);
-                HistoryRecord b = theirs.get(i).record();
-                if (a.seq() == b.seq() && idOf(a.body()).equals(idOf(b.body()))) {
+                long at = a.seq() - theirFirst;
+                if (at >= 0 && at < theirs.size() && idOf(a.body()).equals(idOf(theirs.get((int) at).record().body()))) {
                     return a.seq();
                 }
+            }
+            if (theirFirst > lo) {
+                break; // the donor holds nothing below: no agreement further back can be shown
             }
             hi = lo - 1;
             window *= 4;
         }
-        return 0;
+        return held - 1;
     }
 
     private String idAt(String topic, long seq) {
@@ -211,7 +263,10 @@ public final class CatchUp {
         return r.isEmpty() || r.get(0).seq() != seq ? "" : idOf(r.get(0).body());
     }
 
-    /** Records {@code from..to} (at least one, at most a chunk) from the donor's store. */
+    /**
+     * Records {@code from..to} from the donor's store (at most a chunk), gapless from {@code from} or,
+     * where the donor's retention trimmed, from its first retained seq; empty when it holds none of them.
+     */
     private List<AppendRequest> fetch(Target t, long from, long to) {
         if (t.donorHttp() == null) {
             throw new IllegalStateException("no HTTP address known for the donor of " + t.topic());
@@ -234,9 +289,11 @@ public final class CatchUp {
                     + t.topic() + " " + from + ".." + to + ": " + new String(response.body(), StandardCharsets.UTF_8));
         }
         List<AppendRequest> records = decodeChunk(t.topic(), response.body());
-        if (records.isEmpty() || records.get(0).record().seq() != from) {
-            throw new IllegalStateException("donor " + t.donorHttp() + " does not hold " + t.topic() + " from " + from
-                    + " (retention?)");
+        if (!records.isEmpty() && (records.get(0).record().seq() < from
+                || records.get(records.size() - 1).record().seq() > to)) {
+            throw new IllegalStateException("donor " + t.donorHttp() + " answered " + t.topic() + " "
+                    + records.get(0).record().seq() + ".." + records.get(records.size() - 1).record().seq()
+                    + " when asked for " + from + ".." + to);
         }
         return records;
     }

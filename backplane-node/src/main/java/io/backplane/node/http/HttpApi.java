@@ -287,7 +287,8 @@ public final class HttpApi {
 
     /**
      * {@code GET /internal/v1/transfer?topic=T&fromSeq=A&toSeq=B&maxRecords=N}: records A..B of T from
-     * this node's store, binary (CatchUp.encodeChunk), for a joining replica. Waits up to 10 s for
+     * this node's store, binary (CatchUp.encodeChunk), for a joining replica; from the first retained seq
+     * when retention trimmed A (none when it trimmed all of A..B: CatchUp skips over them). Waits up to 10 s for
      * this node to have stored B: a cut may name messages settled by the last flush and still on their
      * way to the disk.
      */

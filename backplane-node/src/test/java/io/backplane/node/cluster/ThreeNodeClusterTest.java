@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,8 @@ import picocli.CommandLine;
 
 /**
  * Three clustered nodes in one JVM on loopback: one view, the same history on every node, retries
- * recognised at another node, and a restarted node catching up exactly the suffix it missed.
+ * recognised at another node, and a restarted node catching up exactly the suffix it missed (also
+ * when the donors' retention already trimmed part of it).
  * (Killing real processes is the system-tests module's job; this checks the replication logic.)
  */
 class ThreeNodeClusterTest {
@@ -40,6 +42,8 @@ class ThreeNodeClusterTest {
     private final BackplaneNode[] nodes = new BackplaneNode[3];
     private final int[] clusterPorts = new int[3];
     private String seeds;
+    /** Flags every node starts with besides its own (a config file, say). */
+    private List<String> commonArgs = List.of();
 
     @AfterEach
     void stop() {
@@ -53,20 +57,7 @@ class ThreeNodeClusterTest {
 
     @Test
     void postsAreSequencedAndStoredAlikeOnEveryNodeAndARestartedNodeCatchesUp() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            clusterPorts[i] = freePort();
-            dirs.add(Files.createTempDirectory("bp-cluster-n" + (i + 1) + "-"));
-        }
-        seeds = "127.0.0.1:" + clusterPorts[0] + ",127.0.0.1:" + clusterPorts[1] + ",127.0.0.1:" + clusterPorts[2];
-        List<CompletableFuture<BackplaneNode>> starting = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            int n = i;
-            starting.add(CompletableFuture.supplyAsync(() -> start(n)));
-        }
-        for (int i = 0; i < 3; i++) {
-            nodes[i] = starting.get(i).get();
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> nodes[0].isReady() && nodes[1].isReady() && nodes[2].isReady());
+        startAll();
         JsonNode cluster = get(0, "/api/v1/cluster");
         assertThat(cluster.at("/view/members")).hasSize(3);
         for (int i = 1; i < 3; i++) {
@@ -131,9 +122,61 @@ class ThreeNodeClusterTest {
         assertThat(fresh.get("seq").asLong()).isEqualTo(76);
     }
 
+    @Test
+    void aRestartedNodeWhoseMissingRecordsTheDonorsTrimmedSkipsToWhatTheyHold() throws Exception {
+        // Shows: node 3 holds /R/x 1..5, misses 6..45 while down, and the others' retention (10 records)
+        // keeps only 36..45. It cannot check or continue its 1..5, so it drops them, skips to 36 and
+        // takes 36..45: the same history as the others, and it sequences the next post as 46.
+        Path config = Files.createTempFile("bp-cluster-retention-", ".yaml");
+        Files.writeString(config, "retention:\n  - prefix: /R\n    max-count: 10\n");
+        commonArgs = List.of("--config", config.toString());
+        try {
+            startAll();
+            for (int k = 1; k <= 5; k++) {
+                post(k % 3, "/R/x", "{\"k\":" + k + "}", "r-" + k, 201);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> history(2, "/R/x").size() == 5);
+            nodes[2].close();
+            nodes[2] = null;
+            for (int k = 6; k <= 45; k++) {
+                post(k % 2, "/R/x", "{\"k\":" + k + "}", "r-" + k, 201);
+            }
+            for (int i = 0; i < 2; i++) {
+                int node = i; // retention runs every 5 s
+                await().atMost(Duration.ofSeconds(20)).until(() -> history(node, "/R/x").keySet().equals(Set.copyOf(seqs(36, 45))));
+            }
+            Map<Long, String> held = history(0, "/R/x");
+            nodes[2] = start(2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> nodes[2].isReady());
+            assertThat(history(2, "/R/x")).isEqualTo(held);
+            assertThat(post(2, "/R/x", "{\"k\":46}", "r-46", 201).get("seq").asLong()).isEqualTo(46);
+            await().atMost(Duration.ofSeconds(10)).until(() -> history(2, "/R/x").equals(history(0, "/R/x")));
+        } finally {
+            Files.deleteIfExists(config);
+        }
+    }
+
+    private void startAll() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            clusterPorts[i] = freePort();
+            dirs.add(Files.createTempDirectory("bp-cluster-n" + (i + 1) + "-"));
+        }
+        seeds = "127.0.0.1:" + clusterPorts[0] + ",127.0.0.1:" + clusterPorts[1] + ",127.0.0.1:" + clusterPorts[2];
+        List<CompletableFuture<BackplaneNode>> starting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            starting.add(CompletableFuture.supplyAsync(() -> start(n)));
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes[i] = starting.get(i).get();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes[0].isReady() && nodes[1].isReady() && nodes[2].isReady());
+    }
+
     private BackplaneNode start(int i) {
-        List<String> args = List.of("--data-dir", dirs.get(i).toString(), "--http-port", "0",
-                "--cluster-port", Integer.toString(clusterPorts[i]), "--node-id", "n" + (i + 1), "--seeds", seeds);
+        List<String> args = new ArrayList<>(List.of("--data-dir", dirs.get(i).toString(), "--http-port", "0",
+                "--cluster-port", Integer.toString(clusterPorts[i]), "--node-id", "n" + (i + 1), "--seeds", seeds));
+        args.addAll(commonArgs);
         NodeCommand command = new NodeCommand();
         new CommandLine(command).parseArgs(args.toArray(String[]::new));
         NodeConfig config = command.resolve("testhost");
