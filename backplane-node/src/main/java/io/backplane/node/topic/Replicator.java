@@ -703,12 +703,7 @@ public final class Replicator {
             store(new Entry(new Position(next.id(), 0), null, null, null, null, 0));
         }
         unstable.clear();
-        heldBack.clear();
-        statuses.clear();
-        cut = null;
-        caughtUp = null;
-        promises.clear();
-        promiseBytes = null;
+        forgetJoinRound();
         view = next;
         ordinal = 0;
         stableThrough = 0;
@@ -722,6 +717,16 @@ public final class Replicator {
         ownStatusSeen = false;
         statusSentNanos = System.nanoTime();
         multicastQuietly(Kind.ABCAST, statusBytes); // resent by resendIfUnseen if refused
+    }
+
+    /** Drops the current view's join round: statuses, the cut and its promises, held-back posts. */
+    private void forgetJoinRound() {
+        heldBack.clear();
+        statuses.clear();
+        cut = null;
+        caughtUp = null;
+        promises.clear();
+        promiseBytes = null;
     }
 
     /**
@@ -999,15 +1004,10 @@ public final class Replicator {
         toIssue.clear();
         unstable.clear();
         awaitingCommit.clear();
-        heldBack.clear();
-        statuses.clear();
+        forgetJoinRound();
         marks.clear();
-        cut = null;
-        caughtUp = null;
-        promises.clear();
         cutCommitPending = false;
         statusBytes = null;
-        promiseBytes = null;
         view = null;
         durable = Position.ZERO;
         markSent = Position.ZERO;

@@ -235,16 +235,18 @@ public final class Bench implements Callable<Integer> {
                 String json = "{\"t\":" + intended + ",\"p\":\"" + padding + "\"}";
                 boolean counted = intended - measureStartNanos >= 0;
                 client.post(TOPIC_PREFIX + topic, json).whenComplete((posted, error) -> {
-                    inFlight.release();
+                    // Count first, release last: the publisher's final wait for all its permits is what
+                    // tells the results that every answer has been counted.
                     if (error != null) {
                         errors.incrementAndGet();
-                        return;
+                    } else {
+                        publishedTotal.incrementAndGet();
+                        if (counted) {
+                            publishedInWindow.incrementAndGet();
+                        }
+                        maxAckedSeq.accumulateAndGet(topic, posted.seq(), Math::max);
                     }
-                    publishedTotal.incrementAndGet();
-                    if (counted) {
-                        publishedInWindow.incrementAndGet();
-                    }
-                    maxAckedSeq.accumulateAndGet(topic, posted.seq(), Math::max);
+                    inFlight.release();
                 });
             }
             // Wait (bounded) for this publisher's posts to be acknowledged before results are taken.
