@@ -156,6 +156,42 @@ class ThreeNodeClusterTest {
         }
     }
 
+    /**
+     * CONTRACT.md §6.2 across nodes: a client on n1 that received message X_k of one topic posts Y_k
+     * on another topic over the same websocket; a subscriber of both topics on n3 must get X_k before
+     * Y_k, every round (X_k itself was posted at n2).
+     */
+    @Test
+    void aPostMadeAfterReceivingAMessageIsDeliveredAfterItEverywhere() throws Exception {
+        startAll();
+        try (io.backplane.node.support.WsTestClient observer = io.backplane.node.support.WsTestClient.connect(base(2));
+             io.backplane.node.support.WsTestClient reactor = io.backplane.node.support.WsTestClient.connect(base(0))) {
+            observer.send("op", "subscribe", "id", "o", "topic", "/C/*");
+            assertThat(observer.next().get("type").asText()).isEqualTo("subscribed");
+            reactor.send("op", "subscribe", "id", "r", "topic", "/C/X");
+            assertThat(reactor.next().get("type").asText()).isEqualTo("subscribed");
+            int rounds = 60;
+            for (int k = 0; k < rounds; k++) {
+                post(1, "/C/X", "{\"k\":" + k + "}", "x-" + k, 201);
+                int round = k;
+                reactor.until(f -> f.path("type").asText().equals("message")
+                        && f.at("/message/payload/k").asInt(-1) == round, Duration.ofSeconds(10));
+                reactor.send("op", "post", "id", "p" + k, "topic", "/C/Y", "payload", java.util.Map.of("k", k));
+            }
+            List<String> order = new ArrayList<>();
+            observer.until(f -> {
+                if (f.path("type").asText().equals("message")) {
+                    order.add(f.at("/message/topic").asText() + "#" + f.at("/message/payload/k").asInt());
+                }
+                return order.size() == 2 * rounds;
+            }, Duration.ofSeconds(20));
+            for (int k = 0; k < rounds; k++) {
+                assertThat(order.indexOf("/C/X#" + k)).as("X_%d before Y_%d in %s", k, k, order)
+                        .isGreaterThanOrEqualTo(0).isLessThan(order.indexOf("/C/Y#" + k));
+            }
+        }
+    }
+
     private void startAll() throws Exception {
         for (int i = 0; i < 3; i++) {
             clusterPorts[i] = freePort();
