@@ -79,7 +79,7 @@ class ThreeNodeClusterTest {
         assertThat(t0.keySet()).containsExactlyElementsOf(seqs(1, 45));
         for (int i = 1; i < 3; i++) {
             int node = i;
-            await().atMost(Duration.ofSeconds(10)).until(() -> history(node, "/T/0").equals(t0));
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> history(node, "/T/0").equals(t0));
             assertThat(history(node, "/T/1")).isEqualTo(history(0, "/T/1"));
         }
 
@@ -95,12 +95,17 @@ class ThreeNodeClusterTest {
                 inFlight.get(inFlight.size() - 1).join(); // bounded concurrency: about 100 at a time
             }
         }
-        for (CompletableFuture<HttpResponse<String>> f : inFlight) {
-            assertThat(f.get().statusCode()).as(f.get().body()).isEqualTo(201);
+        for (int k = 0; k < inFlight.size(); k++) {
+            if (inFlight.get(k).get().statusCode() != 201) {
+                // refused for a view change (503) or the load (429): retried with its key, as a client
+                // would; 200 then means the first attempt did commit
+                JsonNode again = postUntilAnswered(k % 3, "/T/load", "{\"k\":" + k + "}", "load-" + k);
+                assertThat(again.get("seq").asLong()).isPositive();
+            }
         }
         for (int i = 0; i < 3; i++) {
             int node = i;
-            await().atMost(Duration.ofSeconds(10)).until(() -> history(node, "/T/load").size() == 600);
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> history(node, "/T/load").size() == 600);
         }
         assertThat(history(1, "/T/load")).isEqualTo(history(0, "/T/load"));
         assertThat(history(2, "/T/load")).isEqualTo(history(0, "/T/load"));
@@ -112,10 +117,10 @@ class ThreeNodeClusterTest {
             post(k % 2, "/T/" + (k % 2), "{\"k\":" + k + "}", "key-" + k, 201);
         }
         nodes[2] = start(2);
-        await().atMost(Duration.ofSeconds(30)).until(() -> nodes[2].isReady());
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> nodes[2].isReady());
         Map<Long, String> after = history(0, "/T/0");
         assertThat(after).hasSize(75);
-        await().atMost(Duration.ofSeconds(10)).until(() -> history(2, "/T/0").equals(after));
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> history(2, "/T/0").equals(after));
         assertThat(history(2, "/T/1")).isEqualTo(history(0, "/T/1"));
         // and it takes posts again, sequenced after what it caught up with
         JsonNode fresh = post(2, "/T/0", "{\"k\":\"fresh\"}", "key-fresh", 201);
@@ -135,7 +140,7 @@ class ThreeNodeClusterTest {
             for (int k = 1; k <= 5; k++) {
                 post(k % 3, "/R/x", "{\"k\":" + k + "}", "r-" + k, 201);
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> history(2, "/R/x").size() == 5);
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> history(2, "/R/x").size() == 5);
             nodes[2].close();
             nodes[2] = null;
             for (int k = 6; k <= 45; k++) {
@@ -143,14 +148,14 @@ class ThreeNodeClusterTest {
             }
             for (int i = 0; i < 2; i++) {
                 int node = i; // retention runs every 5 s
-                await().atMost(Duration.ofSeconds(20)).until(() -> history(node, "/R/x").keySet().equals(Set.copyOf(seqs(36, 45))));
+                await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> history(node, "/R/x").keySet().equals(Set.copyOf(seqs(36, 45))));
             }
             Map<Long, String> held = history(0, "/R/x");
             nodes[2] = start(2);
-            await().atMost(Duration.ofSeconds(30)).until(() -> nodes[2].isReady());
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> nodes[2].isReady());
             assertThat(history(2, "/R/x")).isEqualTo(held);
             assertThat(post(2, "/R/x", "{\"k\":46}", "r-46", 201).get("seq").asLong()).isEqualTo(46);
-            await().atMost(Duration.ofSeconds(10)).until(() -> history(2, "/R/x").equals(history(0, "/R/x")));
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> history(2, "/R/x").equals(history(0, "/R/x")));
         } finally {
             Files.deleteIfExists(config);
         }
@@ -206,7 +211,7 @@ class ThreeNodeClusterTest {
         for (int i = 0; i < 3; i++) {
             nodes[i] = starting.get(i).get();
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> nodes[0].isReady() && nodes[1].isReady() && nodes[2].isReady());
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> nodes[0].isReady() && nodes[1].isReady() && nodes[2].isReady());
     }
 
     private BackplaneNode start(int i) {
@@ -231,8 +236,33 @@ class ThreeNodeClusterTest {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base(node) + "/api/v1/topics" + topic))
                 .header("Content-Type", "application/json").header("Idempotency-Key", key)
                 .timeout(Duration.ofSeconds(15)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        // As a client should: a 503 (a view change, e.g. after CPU starvation on a loaded machine made
+        // the nodes suspect each other) is retried with the same key; if the first attempt did commit,
+        // the retry answers 200 with the same envelope, which counts as the 201 expected.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(expected);
+        boolean retried = false;
+        while (r.statusCode() == 503 && expected != 503 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            retried = true;
+            r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        }
+        int status = retried && expected == 201 && r.statusCode() == 200 ? 201 : r.statusCode();
+        assertThat(status).as(r.body()).isEqualTo(expected);
+        return JSON.readTree(r.body());
+    }
+
+    private JsonNode postUntilAnswered(int node, String topic, String body, String key) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base(node) + "/api/v1/topics" + topic))
+                .header("Content-Type", "application/json").header("Idempotency-Key", key)
+                .timeout(Duration.ofSeconds(15)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        while ((r.statusCode() == 503 || r.statusCode() == 429) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        }
+        assertThat(r.statusCode()).as(r.body()).isIn(200, 201);
         return JSON.readTree(r.body());
     }
 
