@@ -55,6 +55,20 @@ public final class CatchUp {
     /** Made on first use: most catch-ups (an empty LAN, a node that is up to date) never fetch. */
     private static final class Http {
         static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        /** Fetches the next chunk while the current one is stored (one at a time, so order is kept). */
+        static final java.util.concurrent.ExecutorService PREFETCH = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "backplane-catch-up-fetch");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    private static List<AppendRequest> join(CompletableFuture<List<AppendRequest>> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /** Where a topic must end after the catch-up, and who holds it. */
@@ -169,9 +183,22 @@ public final class CatchUp {
         long fetched = 0;
         long from = local + 1;
         CompletableFuture<Void> last = null;
+        CompletableFuture<List<AppendRequest>> prefetched = null;
+        long prefetchedFrom = -1;
         while (from <= t.lastSeq()) {
             stopIfSuperseded();
-            List<AppendRequest> chunk = fetch(t, from, t.lastSeq());
+            List<AppendRequest> chunk = prefetched != null && prefetchedFrom == from ? join(prefetched)
+                    : fetch(t, from, t.lastSeq());
+            prefetched = null;
+            if (!chunk.isEmpty()) {
+                // Ask for the next chunk now: the donor reads and the network carries it while this
+                // one is decoded into the store's queue.
+                long nextFrom = chunk.get(chunk.size() - 1).record().seq() + 1;
+                if (nextFrom <= t.lastSeq()) {
+                    prefetchedFrom = nextFrom;
+                    prefetched = CompletableFuture.supplyAsync(() -> fetch(t, nextFrom, t.lastSeq()), Http.PREFETCH);
+                }
+            }
             // The donor starts above from, or holds none of from..cut: its retention trimmed them.
             long donorFirst = chunk.isEmpty() ? t.lastSeq() + 1 : chunk.get(0).record().seq();
             if (donorFirst > from) {
@@ -325,7 +352,12 @@ public final class CatchUp {
      * envelope, and the idempotency key and stored answer when there is one.
      */
     public static byte[] encodeChunk(List<AppendRequest> records) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int size = 4;
+        for (AppendRequest a : records) {
+            size += 32 + a.record().body().length
+                    + (a.idempotencyKey() == null ? 0 : 8 + a.idempotencyKey().length() * 3 + a.idempotencyValue().length);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(size); // sized once: a chunk is megabytes
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(records.size());
             for (AppendRequest a : records) {
