@@ -61,36 +61,36 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(m instanceof Post p ? 64 + p.envelopeTail.length : 64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             if (m instanceof Post p) {
-                    out.writeByte(POST);
-                    out.writeUTF(p.id);
-                    out.writeUTF(p.topic);
-                    out.writeLong(p.timestampMillis);
-                    out.writeBoolean(p.idempotencyKey != null);
-                    if (p.idempotencyKey != null) {
-                        out.writeUTF(p.idempotencyKey);
-                    }
-                    writeBytes(out, p.contentTypeJson);
-                    writeBytes(out, p.envelopeTail);
+                out.writeByte(POST);
+                out.writeUTF(p.id);
+                out.writeUTF(p.topic);
+                out.writeLong(p.timestampMillis);
+                out.writeBoolean(p.idempotencyKey != null);
+                if (p.idempotencyKey != null) {
+                    out.writeUTF(p.idempotencyKey);
+                }
+                writeBytes(out, p.contentTypeJson);
+                writeBytes(out, p.envelopeTail);
             } else if (m instanceof Mark k) {
-                    out.writeByte(MARK);
-                    out.writeLong(k.viewId);
-                    out.writeLong(k.ordinal);
+                out.writeByte(MARK);
+                out.writeLong(k.viewId);
+                out.writeLong(k.ordinal);
             } else if (m instanceof Status s) {
-                    out.writeByte(STATUS);
-                    out.writeLong(s.viewId);
-                    out.writeLong(s.era);
-                    out.writeLong(s.promisedEra);
-                    out.writeBoolean(s.serving);
-                    out.writeInt(s.topics.size());
-                    for (TopicEntry e : s.topics) {
-                        out.writeUTF(e.topic);
-                        out.writeLong(e.lastSeq);
-                        out.writeUTF(e.lastId);
-                    }
+                out.writeByte(STATUS);
+                out.writeLong(s.viewId);
+                out.writeLong(s.era);
+                out.writeLong(s.promisedEra);
+                out.writeBoolean(s.serving);
+                out.writeInt(s.topics.size());
+                for (TopicEntry e : s.topics) {
+                    out.writeUTF(e.topic);
+                    out.writeLong(e.lastSeq);
+                    out.writeUTF(e.lastId);
+                }
             } else if (m instanceof Promise p) {
-                    out.writeByte(PROMISE);
-                    out.writeLong(p.viewId);
-                    out.writeLong(p.era);
+                out.writeByte(PROMISE);
+                out.writeLong(p.viewId);
+                out.writeLong(p.era);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
