@@ -89,12 +89,12 @@ final class StorageFormat {
     }
 
     static long runningBodyBytes(byte[] messageValue) {
-        checkVersion(messageValue, MESSAGE_VERSION, "message", -1);
+        checkMessage(messageValue, -1);
         return ByteBuffer.wrap(messageValue).getLong(MESSAGE_RUNNING_BYTES_OFFSET);
     }
 
     static HistoryRecord decodeMessage(long seq, byte[] value) {
-        checkVersion(value, MESSAGE_VERSION, "message", seq);
+        checkMessage(value, seq);
         long timestampMillis = ByteBuffer.wrap(value).getLong(MESSAGE_TIMESTAMP_OFFSET);
         byte[] body = new byte[value.length - MESSAGE_HEADER_BYTES];
         System.arraycopy(value, MESSAGE_HEADER_BYTES, body, 0, body.length);
@@ -149,12 +149,12 @@ final class StorageFormat {
     }
 
     static long idempotencySeq(byte[] entry) {
-        checkVersion(entry, IDEMPOTENCY_VERSION, "idempotency entry", -1);
+        checkIdempotencyEntry(entry);
         return ByteBuffer.wrap(entry).getLong(1);
     }
 
     static byte[] idempotencyCallerValue(byte[] entry) {
-        checkVersion(entry, IDEMPOTENCY_VERSION, "idempotency entry", -1);
+        checkIdempotencyEntry(entry);
         byte[] value = new byte[entry.length - IDEMPOTENCY_HEADER_BYTES];
         System.arraycopy(entry, IDEMPOTENCY_HEADER_BYTES, value, 0, value.length);
         return value;
@@ -198,6 +198,23 @@ final class StorageFormat {
     static long counterValue(byte[] value) {
         Invariants.check(value.length == 8, "counter value has %s bytes", value.length);
         return ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** A message value this build can read: its version, and at least its header (a torn value is refused by name). */
+    private static void checkMessage(byte[] value, long seq) {
+        checkVersion(value, MESSAGE_VERSION, "message", seq);
+        if (value.length < MESSAGE_HEADER_BYTES) {
+            throw new IllegalStateException("message (seq " + seq + ") has " + value.length + " bytes, fewer than its "
+                    + MESSAGE_HEADER_BYTES + "-byte header");
+        }
+    }
+
+    private static void checkIdempotencyEntry(byte[] entry) {
+        checkVersion(entry, IDEMPOTENCY_VERSION, "idempotency entry", -1);
+        if (entry.length < IDEMPOTENCY_HEADER_BYTES) {
+            throw new IllegalStateException("idempotency entry has " + entry.length + " bytes, fewer than its "
+                    + IDEMPOTENCY_HEADER_BYTES + "-byte header");
+        }
     }
 
     private static void checkVersion(byte[] value, byte version, String what, long seq) {

@@ -100,6 +100,15 @@ public final class Payload {
     }
 
     private static void validateSingleJsonValue(byte[] body) {
+        // RFC 8259 allows no raw control character anywhere (in strings they are escaped, between
+        // tokens only tab, LF and CR). Checked first because Jackson ends a root-level value at a NUL
+        // byte and reports nothing after it: 3 NUL 3 would pass, and be stored as invalid JSON.
+        for (int i = 0; i < body.length; i++) {
+            byte b = body[i];
+            if (b >= 0 && b < 0x20 && b != '\t' && b != '\n' && b != '\r') {
+                throw new BadPayloadException(String.format("body is not valid JSON: control character 0x%02x at byte %d", b, i));
+            }
+        }
         try (JsonParser parser = JSON_FACTORY.createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -124,13 +133,17 @@ public final class Payload {
         return nl < 0 ? message : message.substring(0, nl);
     }
 
+    private static boolean isJsonWhitespace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+    }
+
     private static byte[] trimAscii(byte[] body) {
         int start = 0;
         int end = body.length;
-        while (start < end && body[start] <= ' ' && body[start] >= 0) {
+        while (start < end && isJsonWhitespace(body[start])) {
             start++;
         }
-        while (end > start && body[end - 1] <= ' ' && body[end - 1] >= 0) {
+        while (end > start && isJsonWhitespace(body[end - 1])) {
             end--;
         }
         return start == 0 && end == body.length ? body : java.util.Arrays.copyOfRange(body, start, end);

@@ -64,7 +64,18 @@ final class GroupCodec {
         throw new IllegalArgumentException("unknown group frame " + f);
     }
 
+    /** Decodes a payload; throws {@link IllegalArgumentException} for bytes no member of ours wrote. */
     static GroupFrame decode(byte[] bytes) {
+        try {
+            return decodeFrame(bytes);
+        } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("truncated group payload", e);
+        } catch (io.backplane.group.protocol.Invariants.InvariantViolation e) {
+            throw new IllegalArgumentException("invalid group payload: " + e.getMessage(), e);
+        }
+    }
+
+    private static GroupFrame decodeFrame(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         byte version = b.get();
         if (version != VERSION) {

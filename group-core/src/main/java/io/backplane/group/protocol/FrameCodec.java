@@ -93,6 +93,10 @@ public final class FrameCodec {
             return new Packet(from, to, seq, ack, frame, epoch, ackEpoch);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated packet", e);
+        } catch (Invariants.InvariantViolation e) {
+            // well-formed bytes naming an impossible value (a view listing a member twice, a negative
+            // node): refused like any malformed packet, never thrown at the transport thread
+            throw new IllegalArgumentException("invalid packet: " + e.getMessage(), e);
         }
     }
 
