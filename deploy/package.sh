@@ -17,7 +17,7 @@ if [[ ! -f "$jar" ]]; then
   echo "package.sh: $jar is missing; build it first: mvn -B -DskipTests package" >&2
   exit 1
 fi
-version="${1:-$(java -jar "$jar" --version | awk '{print $2}')}"
+version="${1:-$(java -jar "$jar" --version | head -n 1 | awk '{print $2}')}"
 if [[ ! "$version" =~ ^[0-9A-Za-z.+-]+$ ]]; then
   echo "package.sh: cannot use '$version' as a version" >&2
   exit 1
