@@ -19,6 +19,10 @@ import java.util.concurrent.TimeUnit;
  * {@code /health} stops answering 200 (a paused or cut-off node closes nothing), it reconnects to the next
  * node and resubscribes each topic with {@code fromSeq} = last seen + 1 — the contract's resume rule
  * (CONTRACT.md §5), so any gap or duplicate the checker finds is the cluster's, not the harness's.
+ *
+ * <p>A subscriber given a {@link Relay} is also a causal client (CONTRACT.md §6.2): for every message of
+ * the relay's cause topic it receives live, it posts over the same websocket a message to the effect
+ * topic naming that cause, which every subscriber of both must then receive after the cause.
  */
 public final class Subscriber implements AutoCloseable {
     static final Duration HEALTH_INTERVAL = Duration.ofSeconds(1);
@@ -28,7 +32,21 @@ public final class Subscriber implements AutoCloseable {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final long RECONNECT_PAUSE_MILLIS = 100;
 
+    /**
+     * Post to {@code effectTopic}, over the subscriber's own websocket, after each live message of
+     * {@code causeTopic}; the payload names the cause as {@code {"afterTopic":…,"afterSeq":…}}.
+     */
+    public record Relay(String causeTopic, String effectTopic) { }
+
     private final String name;
+    private final Relay relay;
+    private volatile boolean relaying;
+    private long relayed;
+    private long relayErrors;
+    /** Effects sent on the current connection and not yet answered ({@code posted} or an error frame). */
+    private int relayPending;
+    /** Sends on one java.net.http.WebSocket must not overlap: each waits for the one before. */
+    private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
     private final List<String> topics;
     private final List<NodeProcess> nodes;
     private final Trace trace;
@@ -46,7 +64,13 @@ public final class Subscriber implements AutoCloseable {
     private int errors;
 
     public Subscriber(String name, List<String> topics, List<NodeProcess> nodes, int home, Trace trace) {
+        this(name, topics, nodes, home, trace, null);
+    }
+
+    public Subscriber(String name, List<String> topics, List<NodeProcess> nodes, int home, Trace trace, Relay relay) {
         this.name = name;
+        this.relay = relay;
+        this.relaying = relay != null;
         this.topics = List.copyOf(topics);
         this.nodes = List.copyOf(nodes);
         this.nodeIndex = home % nodes.size();
@@ -66,6 +90,30 @@ public final class Subscriber implements AutoCloseable {
     /** The last seq received per topic (0 for none). */
     public synchronized long lastSeq(String topic) {
         return lastSeq.getOrDefault(topic, 0L);
+    }
+
+    /**
+     * Stops posting effects and waits until the current connection answered every effect it sent (at
+     * most {@code timeout}), so no effect lands after the drain has read where histories end.
+     */
+    public void stopRelaying(Duration timeout) throws InterruptedException {
+        relaying = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (relayPending > 0 && System.nanoTime() < deadline) {
+                wait(100);
+            }
+        }
+    }
+
+    /** Effects posted (sent; the node may still have refused some). */
+    public synchronized long relayed() {
+        return relayed;
+    }
+
+    /** Effect posts answered with an error frame (e.g. unavailable during a view change). */
+    public synchronized long relayErrors() {
+        return relayErrors;
     }
 
     /** Successful connections after the first one. */
@@ -118,11 +166,13 @@ public final class Subscriber implements AutoCloseable {
                     .get(CONNECT_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
             synchronized (this) {
                 socket = ws;
+                sendChain = CompletableFuture.completedFuture(null);
+                relayPending = 0; // effects of older connections were answered or lost with them
             }
             for (String topic : topics) {
                 ObjectNode subscribe = NodeApi.JSON.createObjectNode().put("op", "subscribe").put("id", topic).put("topic", topic);
                 subscribe.putObject("replay").put("fromSeq", resumeFrom.get(topic));
-                ws.sendText(subscribe.toString(), true).get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                send(ws, subscribe.toString()).get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
             return true;
         } catch (InterruptedException e) {
@@ -134,6 +184,13 @@ public final class Subscriber implements AutoCloseable {
             lostOfThis.complete(null);
             return false;
         }
+    }
+
+    /** Queues a text frame behind the ones already being sent on this socket. */
+    private synchronized CompletableFuture<?> send(WebSocket ws, String text) {
+        CompletableFuture<?> next = sendChain.handle((ok, error) -> null).thenCompose(x -> ws.sendText(text, true));
+        sendChain = next;
+        return next;
     }
 
     /** Returns when the connection was lost or the node stopped being healthy (then the socket is aborted). */
@@ -175,13 +232,35 @@ public final class Subscriber implements AutoCloseable {
         } catch (IOException e) {
             return;
         }
-        if ("message".equals(frame.path("type").asText())) {
+        String type = frame.path("type").asText();
+        if ("message".equals(type)) {
             JsonNode m = frame.path("message");
             String topic = m.path("topic").asText();
             long seq = m.path("seq").asLong();
-            trace.delivery(new Trace.Delivery(name, node.id(), generation, topic, seq, m.path("id").asText(), trace.nowNanos()));
+            boolean replay = frame.path("replay").asBoolean(false);
+            JsonNode payload = m.path("payload");
+            String causeTopic = payload.hasNonNull("afterTopic") ? payload.path("afterTopic").asText() : null;
+            long causeSeq = payload.path("afterSeq").asLong(0);
+            trace.delivery(new Trace.Delivery(name, node.id(), generation, topic, seq, m.path("id").asText(), trace.nowNanos(),
+                    replay, causeTopic, causeSeq));
             lastSeq.merge(topic, seq, Math::max);
-        } else if ("error".equals(frame.path("type").asText())) {
+            if (relaying && !replay && topic.equals(relay.causeTopic()) && socket != null) {
+                ObjectNode post = NodeApi.JSON.createObjectNode().put("op", "post").put("id", "relay-" + (++relayed))
+                        .put("topic", relay.effectTopic());
+                post.putObject("payload").put("afterTopic", topic).put("afterSeq", seq);
+                relayPending++;
+                send(socket, post.toString()); // a lost post is fine: only delivered effects are judged
+            }
+        } else if ("posted".equals(type) && frame.path("id").asText().startsWith("relay-")) {
+            relayPending--;
+            notifyAll();
+        } else if ("replay-complete".equals(type)) {
+            trace.replayComplete(name, generation, frame.path("topic").asText());
+        } else if ("error".equals(type) && frame.path("id").asText().startsWith("relay-")) {
+            relayErrors++; // an effect refused (e.g. 503 mid view change): nothing to judge, keep the connection
+            relayPending--;
+            notifyAll();
+        } else if ("error".equals(type)) {
             // A refused subscription (e.g. unavailable during a view change) or slow-consumer: start over
             // elsewhere with fromSeq rather than sit on a connection that will not deliver that topic.
             errors++;

@@ -55,6 +55,8 @@ public final class SystemTestRun {
     static final Duration LOAD_AFTER_HEAL = Duration.ofSeconds(2);
     static final Duration PUBLISHER_STOP_TIMEOUT = Publisher.KEY_DEADLINE.plusSeconds(5);
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** A post is answered within 10 s (the node's own timeout); the relay's last effects get that and a little. */
+    static final Duration RELAY_STOP_TIMEOUT = Duration.ofSeconds(12);
     /** The drain ends early when no subscriber received anything for this long (a reconnect takes about 3 s). */
     static final Duration DRAIN_STALL = Duration.ofSeconds(10);
 
@@ -91,7 +93,10 @@ public final class SystemTestRun {
 
             List<Subscriber> subscribers = new ArrayList<>();
             for (int i = 0; i < cluster.nodes().size(); i++) {
-                Subscriber s = new Subscriber("s-" + cluster.nodes().get(i).id(), topics, cluster.nodes(), i, trace);
+                // The first subscriber is also a causal client (CONTRACT.md §6.2): it posts to the second
+                // topic after each live message of the first, and the checker holds every subscriber to that order.
+                Subscriber.Relay relay = i == 0 && topics.size() > 1 ? new Subscriber.Relay(topics.get(0), topics.get(1)) : null;
+                Subscriber s = new Subscriber("s-" + cluster.nodes().get(i).id(), topics, cluster.nodes(), i, trace, relay);
                 subscribers.add(s);
                 s.start();
             }
@@ -117,6 +122,9 @@ public final class SystemTestRun {
             faults.awaitOneView();
             faults.load(LOAD_AFTER_HEAL);
 
+            for (Subscriber s : subscribers) {
+                s.stopRelaying(RELAY_STOP_TIMEOUT);
+            }
             publishers.forEach(Publisher::stop);
             for (Thread thread : publisherThreads) {
                 thread.join(PUBLISHER_STOP_TIMEOUT.toMillis());
@@ -132,13 +140,14 @@ public final class SystemTestRun {
             cluster.terminateAll().forEach(unclean -> trace.harnessFailure("SIGTERM exits 0", unclean));
 
             Trace.Snapshot snapshot = trace.snapshot();
+            Map<String, Long> checkStats = new LinkedHashMap<>();
             List<Checker.Violation> violations = Checker.check(new Checker.Input(snapshot, histories, topics,
-                    subscribers.stream().map(Subscriber::name).toList()));
+                    subscribers.stream().map(Subscriber::name).toList()), checkStats);
             long wallMillis = (System.nanoTime() - wallStart) / 1_000_000;
             String headline = String.format("%s: %d nodes, seed %d, %d violations, %.1f s",
                     settings.name(), settings.nodes(), settings.seed(), violations.size(), wallMillis / 1e3);
             Path summary = writeSummary(headline, snapshot, histories, subscribers, publishers, faults, violations,
-                    scheduleStart, scheduleEnd - scheduleStart, wallMillis);
+                    checkStats, scheduleStart, scheduleEnd - scheduleStart, wallMillis);
             return new Result(violations, summary, headline, snapshot, scheduleStart, scheduleEnd);
         } finally {
             network.heal(); // whoever created the network closes it
@@ -218,7 +227,8 @@ public final class SystemTestRun {
 
     private Path writeSummary(String headline, Trace.Snapshot trace, Map<String, Map<String, List<Checker.HistoryEntry>>> histories,
                               List<Subscriber> subscribers, List<Publisher> publishers, Faults faults,
-                              List<Checker.Violation> violations, long scheduleStartNanos, long scheduleNanos, long wallMillis) throws IOException {
+                              List<Checker.Violation> violations, Map<String, Long> checkStats, long scheduleStartNanos,
+                              long scheduleNanos, long wallMillis) throws IOException {
         long acked = trace.answers().stream().filter(Trace.Answer::acknowledged).map(Trace.Answer::key).distinct().count();
         long attempts = trace.answers().size();
         Map<Integer, Long> byStatus = new java.util.TreeMap<>();
@@ -233,6 +243,9 @@ public final class SystemTestRun {
         Map<String, Long> ackedByNode = new java.util.TreeMap<>();
         trace.answers().stream().filter(Trace.Answer::acknowledged).forEach(a -> ackedByNode.merge(a.node(), 1L, Long::sum));
         lines.add("acknowledgements by node: " + ackedByNode);
+        lines.add(String.format("causal relay: %d effects posted after live causes (%d refused); %d delivered to subscribers, %d of them judged (cause's topic live on that connection)",
+                subscribers.stream().mapToLong(Subscriber::relayed).sum(), subscribers.stream().mapToLong(Subscriber::relayErrors).sum(),
+                trace.deliveries().stream().filter(d -> d.causeTopic() != null).count(), checkStats.getOrDefault("causal pairs judged", 0L)));
         lines.add(String.format("deliveries: %d over %d subscribers; reconnects %s", trace.deliveries().size(), subscribers.size(),
                 subscribers.stream().map(s -> s.name() + "=" + s.reconnects() + (s.errors() > 0 ? " (" + s.errors() + " error frames)" : "")).toList()));
         lines.add(String.format("faults: %d (%s); schedule %.1f s; outage windows checked: %d",

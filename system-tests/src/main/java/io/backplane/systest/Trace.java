@@ -31,9 +31,24 @@ public final class Trace {
     /** A key the publisher gave up on: none of its attempts was acknowledged before the retry deadline. */
     public record Abandoned(String publisher, String key, String topic, int attempts, long atNanos) { }
 
-    /** One message one subscriber received; {@code connection} counts the subscriber's (re)connections. */
+    /**
+     * One message one subscriber received; {@code connection} counts the subscriber's (re)connections.
+     * {@code replay} is the frame's flag (history rather than live). A message a relaying client posted
+     * after it received message {@code causeSeq} of {@code causeTopic} names that cause (else null, 0).
+     */
     public record Delivery(String subscriber, String node, int connection, String topic, long seq, String id,
-                           long atNanos) { }
+                           long atNanos, boolean replay, String causeTopic, long causeSeq) {
+        public Delivery(String subscriber, String node, int connection, String topic, long seq, String id, long atNanos) {
+            this(subscriber, node, connection, topic, seq, id, atNanos, false, null, 0);
+        }
+    }
+
+    /**
+     * A subscriber's replay of {@code topic} on {@code connection} ended: its later messages there are live.
+     * {@code deliveriesBefore} is how many deliveries (of all subscribers) the trace held when it was recorded,
+     * which places it exactly among them.
+     */
+    public record ReplayComplete(String subscriber, int connection, String topic, long atNanos, int deliveriesBefore) { }
 
     /** A fault as injected: {@code kind} e.g. kill-9, sigstop, partition; {@code endNanos} when it was healed. */
     public record Fault(String kind, String node, long startNanos, long endNanos, String note) { }
@@ -49,8 +64,10 @@ public final class Trace {
 
     /** An immutable copy of the trace, for the checker. */
     public record Snapshot(List<Answer> answers, List<Abandoned> abandoned, List<Delivery> deliveries,
-                           List<Fault> faults, List<Outage> outages, List<HarnessFailure> harnessFailures) {
+                           List<ReplayComplete> replayCompletes, List<Fault> faults, List<Outage> outages,
+                           List<HarnessFailure> harnessFailures) {
         public Snapshot {
+            replayCompletes = List.copyOf(replayCompletes);
             answers = List.copyOf(answers);
             abandoned = List.copyOf(abandoned);
             deliveries = List.copyOf(deliveries);
@@ -64,6 +81,7 @@ public final class Trace {
     private final List<Answer> answers = new ArrayList<>();
     private final List<Abandoned> abandoned = new ArrayList<>();
     private final List<Delivery> deliveries = new ArrayList<>();
+    private final List<ReplayComplete> replayCompletes = new ArrayList<>();
     private final List<Fault> faults = new ArrayList<>();
     private final List<Outage> outages = new ArrayList<>();
     private final List<HarnessFailure> harnessFailures = new ArrayList<>();
@@ -84,6 +102,11 @@ public final class Trace {
         deliveries.add(delivery);
     }
 
+    /** Records that a subscriber's replay of a topic ended on a connection, after every delivery so far. */
+    public synchronized void replayComplete(String subscriber, int connection, String topic) {
+        replayCompletes.add(new ReplayComplete(subscriber, connection, topic, nowNanos(), deliveries.size()));
+    }
+
     public synchronized void fault(Fault fault) {
         faults.add(fault);
     }
@@ -97,7 +120,7 @@ public final class Trace {
     }
 
     public synchronized Snapshot snapshot() {
-        return new Snapshot(answers, abandoned, deliveries, faults, outages, harnessFailures);
+        return new Snapshot(answers, abandoned, deliveries, replayCompletes, faults, outages, harnessFailures);
     }
 
     /** "+12.345s": a trace time as the failure messages print it. */

@@ -24,6 +24,7 @@ class CheckerTest {
     private final List<Trace.Abandoned> abandoned = new ArrayList<>();
     private final List<Trace.Delivery> deliveries = new ArrayList<>();
     private final List<Trace.Outage> outages = new ArrayList<>();
+    private final List<Trace.ReplayComplete> replayCompletes = new ArrayList<>();
     private final Map<String, Map<String, List<HistoryEntry>>> histories = new LinkedHashMap<>();
 
     CheckerTest() {
@@ -48,7 +49,7 @@ class CheckerTest {
     }
 
     private List<Violation> check() {
-        Trace.Snapshot trace = new Trace.Snapshot(answers, abandoned, deliveries, List.of(), outages, List.of());
+        Trace.Snapshot trace = new Trace.Snapshot(answers, abandoned, deliveries, replayCompletes, List.of(), outages, List.of());
         return Checker.check(new Checker.Input(trace, histories, List.of(T), NODES.stream().map(n -> "s-" + n).toList()));
     }
 
@@ -187,5 +188,47 @@ class CheckerTest {
         abandoned.add(new Trace.Abandoned("p1", "k7", T, 31, 60_000_000_000L));
         answers.add(new Trace.Answer("p1", "k7", T, "n1", 1, 2, 503, -1, null, "unavailable"));
         assertThat(check()).singleElement().asString().contains("EVERY_POST_RESOLVED", "gave up on key k7", "{503=1}");
+    }
+
+    private static final String EFFECT_TOPIC = "/SYSTEST/T1";
+
+    /** s-n1's live delivery of a message posted after T seq 3 was received, placed at {@code index}. */
+    private void effectForS1At(int index) {
+        deliveries.add(index, new Trace.Delivery("s-n1", "n1", 1, EFFECT_TOPIC, 1, "L:e1", 5_000_000, false, T, 3));
+    }
+
+    @Test
+    void anEffectDeliveredBeforeItsCauseIsCaught() {
+        replayCompletes.add(new Trace.ReplayComplete("s-n1", 1, T, 1, 0)); // T is live on s-n1's connection 1
+        effectForS1At(2); // after T seq 1 and 2, before 3
+        assertThat(check()).singleElement().asString()
+                .contains("CAUSAL_ORDER_ACROSS_TOPICS", "s-n1 got topic /SYSTEST/T1 seq 1 id L:e1",
+                        "posted after /SYSTEST/T0 seq 3", "only up to seq 2");
+    }
+
+    @Test
+    void anEffectDeliveredAfterItsCauseIsFine() {
+        replayCompletes.add(new Trace.ReplayComplete("s-n1", 1, T, 1, 0));
+        effectForS1At(3);
+        assertThat(check()).isEmpty();
+    }
+
+    @Test
+    void anEffectAheadOfItsCausesTopicStillReplayingIsNotJudged() {
+        // s-n1's messages of T are replayed, and its replay of T has not ended when the effect arrives live.
+        deliveries.replaceAll(d -> d.subscriber().equals("s-n1")
+                ? new Trace.Delivery(d.subscriber(), d.node(), d.connection(), d.topic(), d.seq(), d.id(), d.atNanos(), true, null, 0)
+                : d);
+        effectForS1At(0);
+        replayCompletes.add(new Trace.ReplayComplete("s-n1", 1, T, 9_000_000, 4));
+        assertThat(check()).isEmpty();
+    }
+
+    @Test
+    void aNewConnectionStartsWithNoLiveTopics() {
+        // T went live on connection 1; the effect comes live on connection 2, where T has not gone live yet.
+        replayCompletes.add(new Trace.ReplayComplete("s-n1", 1, T, 1, 0));
+        deliveries.add(2, new Trace.Delivery("s-n1", "n2", 2, EFFECT_TOPIC, 1, "L:e1", 5_000_000, false, T, 3));
+        assertThat(check()).isEmpty();
     }
 }
