@@ -57,21 +57,7 @@ class BackupRestoreTest {
 
     @Test
     void aReplacementNodeRestoredFromAnOnlineCheckpointCatchesUpOnlyWhatCameAfterIt() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            clusterPorts[i] = freePort();
-            dirs.add(Files.createTempDirectory("bp-backup-n" + (i + 1) + "-"));
-        }
-        seeds = "127.0.0.1:" + clusterPorts[0] + ",127.0.0.1:" + clusterPorts[1] + ",127.0.0.1:" + clusterPorts[2];
-        List<CompletableFuture<BackplaneNode>> starting = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            int n = i;
-            starting.add(CompletableFuture.supplyAsync(() -> start(n, dirs.get(n))));
-        }
-        for (int i = 0; i < 3; i++) {
-            nodes[i] = starting.get(i).get();
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> nodes[0].isReady() && nodes[1].isReady() && nodes[2].isReady());
-
+        startThree();
         for (int k = 0; k < 300; k++) {
             post(k % 3, TOPICS.get(k % TOPICS.size()), "before-" + k);
         }
@@ -146,6 +132,75 @@ class BackupRestoreTest {
         assertThat(catchUpRecords(2)).as("records fetched by state transfer").isEqualTo((double) (total - restored));
         // and it serves as a full member
         post(2, TOPICS.get(0), "restored-node-takes-posts");
+    }
+
+    @Test
+    void aWholeLanRestoredFromOneCheckpointOnAMajorityContinuesFromIt() throws Exception {
+        startThree();
+        for (int k = 0; k < 120; k++) {
+            post(k % 3, TOPICS.get(k % TOPICS.size()), "kept-" + k);
+        }
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(base(1) + "/api/v1/admin/checkpoint"))
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
+        Path checkpoint = Path.of(JSON.readTree(answer.body()).get("path").asText());
+        Path saved = Files.createTempDirectory("bp-backup-saved-");
+        dirs.add(saved);
+        copyTree(checkpoint, saved.resolve("cp"));
+        for (int k = 0; k < 30; k++) {
+            post(k % 3, TOPICS.get(k % TOPICS.size()), "lost-" + k); // after the backup: lost with the disks
+        }
+        Map<String, Map<Long, String>> inCheckpoint = readStore(saved.resolve("cp"));
+
+        // every disk is lost; two nodes get the checkpoint, the third starts empty
+        for (int i = 0; i < 3; i++) {
+            nodes[i].close();
+            nodes[i] = null;
+        }
+        List<Path> fresh = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Path dir = Files.createTempDirectory("bp-backup-lan-n" + (i + 1) + "-");
+            dirs.add(dir);
+            fresh.add(dir);
+            if (i < 2) {
+                copyTree(saved.resolve("cp"), dir.resolve("history"));
+            }
+        }
+        List<CompletableFuture<BackplaneNode>> starting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            starting.add(CompletableFuture.supplyAsync(() -> start(n, fresh.get(n))));
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes[i] = starting.get(i).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> nodes[0].isReady() && nodes[1].isReady() && nodes[2].isReady());
+        for (int i = 0; i < 3; i++) {
+            for (String topic : TOPICS) {
+                int node = i;
+                await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                        .until(() -> history(node, topic).equals(inCheckpoint.get(topic)));
+            }
+        }
+        post(0, TOPICS.get(0), "after-restore");
+        assertThat(history(2, TOPICS.get(0))).hasSize(inCheckpoint.get(TOPICS.get(0)).size() + 1);
+    }
+
+    private void startThree() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            clusterPorts[i] = freePort();
+            dirs.add(Files.createTempDirectory("bp-backup-n" + (i + 1) + "-"));
+        }
+        seeds = "127.0.0.1:" + clusterPorts[0] + ",127.0.0.1:" + clusterPorts[1] + ",127.0.0.1:" + clusterPorts[2];
+        List<CompletableFuture<BackplaneNode>> starting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            starting.add(CompletableFuture.supplyAsync(() -> start(n, dirs.get(n))));
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes[i] = starting.get(i).get();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes[0].isReady() && nodes[1].isReady() && nodes[2].isReady());
     }
 
     private BackplaneNode start(int i, Path dir) {
