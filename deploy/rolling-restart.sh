@@ -30,7 +30,7 @@ while (($#)); do
   case "$1" in
     --restart) restart_cmd="${2:?--restart needs a command}"; shift 2 ;;
     --timeout) timeout="${2:?--timeout needs seconds}"; shift 2 ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "rolling-restart: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) urls+=("${1%/}"); shift ;;
   esac
