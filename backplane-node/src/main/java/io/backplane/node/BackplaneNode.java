@@ -43,8 +43,12 @@ public final class BackplaneNode implements AutoCloseable {
     /** Null on a single node (no {@code --seeds}). */
     private final Replicator replicator;
 
+    /** Completes when the node asks its process to stop (a drain finished: docs/OPERATIONS.md). */
+    private final java.util.concurrent.CompletableFuture<Void> exitRequested;
+
     private BackplaneNode(NodeConfig config, HistoryStore store, LocalTopicService topics, Vertx vertx, int httpPort,
-                          Replicator replicator) {
+                          Replicator replicator, java.util.concurrent.CompletableFuture<Void> exitRequested) {
+        this.exitRequested = exitRequested;
         this.config = config;
         this.store = store;
         this.topics = topics;
@@ -65,6 +69,7 @@ public final class BackplaneNode implements AutoCloseable {
         HistoryStore store = StoreFactory.open(config, dataDir.resolve("history"), metrics);
         LocalTopicService topics;
         Vertx vertx = null;
+        java.util.concurrent.CompletableFuture<Void> exitRequested = new java.util.concurrent.CompletableFuture<>();
         try {
             topics = new LocalTopicService(store, new TopicServiceConfig(config.lan(), config.nodeId(),
                     identity.incarnation(), config.limits().maxInflightPosts(),
@@ -83,8 +88,13 @@ public final class BackplaneNode implements AutoCloseable {
                             openClusterState(dataDir), metrics, config.idempotencyRetentionMillis(),
                             io.backplane.history.HistoryStoreConfig.DEFAULT_IDEMPOTENCY_KEYS_PER_TOPIC)
                     : null;
+            LocalTopicService service = topics;
+            io.backplane.node.http.Drain drain = new io.backplane.node.http.Drain(service::inflightPosts,
+                    () -> exitRequested.complete(null));
             HttpApi api = new HttpApi(vertx, config, topics, store, metrics,
-                    clustered ? () -> ClusterJson.view(config, replicator) : null);
+                    clustered ? () -> ClusterJson.view(config, replicator) : null)
+                    .withOps(new io.backplane.node.http.OpsRoutes(vertx, config.nodeId(), config.lan(), dataDir, store,
+                            topics, drain));
             int port = listen(vertx, api, config, eventLoops);
             httpPort.set(port);
             log.info("node {} of LAN {} (incarnation {}) serving http on {}:{}", config.nodeId(), config.lan(),
@@ -97,7 +107,7 @@ public final class BackplaneNode implements AutoCloseable {
                             + config.clusterPort() + ": " + e.getMessage());
                 }
             }
-            return new BackplaneNode(config, store, topics, vertx, port, replicator);
+            return new BackplaneNode(config, store, topics, vertx, port, replicator, exitRequested);
         } catch (RuntimeException e) {
             if (vertx != null) {
                 vertx.close();
@@ -256,6 +266,14 @@ public final class BackplaneNode implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    /**
+     * Completes when the node asks to be stopped (after {@code POST /api/v1/admin/drain}); the process
+     * then closes it, as on SIGTERM, and exits 0.
+     */
+    public java.util.concurrent.CompletableFuture<Void> exitRequested() {
+        return exitRequested;
     }
 
     public NodeConfig config() {

@@ -37,6 +37,7 @@ public final class Main {
                 return 0;
             }
             config = command.resolve(hostName());
+            io.backplane.node.ops.LogFormat.apply(command.logFormat());
         } catch (CommandLine.ParameterException e) {
             err.println("backplane: " + e.getMessage() + " (see --help)");
             return 2;
@@ -57,6 +58,7 @@ public final class Main {
         // shutdown exit 0 rather than the JVM's 143.
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        node.exitRequested().thenRun(stop::countDown); // a drain ends like SIGTERM: leave, close, exit 0
         out.println("listening http=" + node.httpPort());
         if (node.clusterPort() >= 0) {
             out.println("listening cluster=" + node.clusterPort());

@@ -109,6 +109,48 @@ class ReleaseTarballIT {
     }
 
     @Test
+    void bin_backplaneTakesACheckpointAndDrainsTheNodeWhichThenExitsZero() throws Exception {
+        Process node = start(List.of("--config", home.resolve("config/backplane.yaml").toString(),
+                "--data-dir", data.toString(), "--http-port", "0", "--cluster-port", "0", "--wan-port", "0"));
+        BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+        int port = awaitReady(out);
+        CompletableFuture.runAsync(() -> out.lines().forEach(line -> { }));
+        String url = "http://127.0.0.1:" + port;
+
+        Process checkpoint = admin("checkpoint", "--url", url, "nightly");
+        assertThat(checkpoint.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String answer = new String(checkpoint.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(checkpoint.exitValue()).as(answer).isZero();
+        assertThat(answer).contains("\"checkpoint\":\"nightly\"");
+        assertThat(data.resolve("checkpoints/nightly/CURRENT")).isRegularFile();
+
+        Process again = admin("checkpoint", "--url", url, "nightly"); // the name is taken: 400, exit 1
+        assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.exitValue()).isEqualTo(1);
+
+        Process drain = admin("drain", "--url", url);
+        assertThat(drain.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(drain.exitValue()).isZero();
+        assertThat(node.waitFor(30, TimeUnit.SECONDS)).as("the drained node exits by itself").isTrue();
+        assertThat(node.exitValue()).isZero();
+    }
+
+    @Test
+    void theReleaseShipsTheRollingRestartScriptAndTheConfigReference() {
+        assertThat(home.resolve("bin/rolling-restart")).isExecutable();
+        assertThat(home.resolve("docs/CONFIG.md")).isRegularFile();
+    }
+
+    private Process admin(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(home.resolve("bin/backplane").toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        processes.add(p);
+        return p;
+    }
+
+    @Test
     void aBadFlagThroughTheScriptExits2WithOneLineNamingIt() throws Exception {
         Process node = start(List.of("--http-port", "99999", "--data-dir", data.toString()));
         assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();

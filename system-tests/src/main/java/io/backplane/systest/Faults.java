@@ -70,6 +70,32 @@ public final class Faults {
     }
 
     /**
+     * One step of a rolling restart (docs/OPERATIONS.md): drain the node ({@code POST /api/v1/admin/drain}:
+     * it refuses new work, hands its subscribers a reconnect hint, leaves the view and exits by itself),
+     * check it exited 0, start it again on its data directory and wait for {@code ready} (it caught up).
+     * The fault's window is from the drain call to {@code ready}.
+     */
+    public void drainAndRestart(NodeProcess node) throws Exception {
+        long start = trace.nowNanos();
+        int answer = cluster.api().drain(node);
+        if (answer != 202) {
+            trace.harnessFailure("a drain request is accepted with 202", node.id() + " answered " + answer);
+        }
+        int status = node.awaitExit(NodeProcess.EXIT_TIMEOUT);
+        long exited = trace.nowNanos();
+        if (status != 0) {
+            trace.harnessFailure("a drained node exits 0", node.id() + " exited " + status);
+        }
+        lastHealNanos = trace.nowNanos();
+        node.launch();
+        node.awaitReady();
+        long ready = trace.nowNanos();
+        trace.fault(new Trace.Fault("drain-restart", node.id(), start, ready, "exit " + status));
+        note("%s drain %s: exited %d after %d ms, ready again %d ms later", Trace.at(start), node.id(), status,
+                (exited - start) / 1_000_000, (ready - exited) / 1_000_000);
+    }
+
+    /**
      * A planted fault, not a failure the cluster must survive: deletes a dead node's data directory, as if
      * its disk had lied about every fsync. Only for showing the checker catches lost acknowledged posts.
      */

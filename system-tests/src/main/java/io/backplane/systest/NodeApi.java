@@ -54,6 +54,16 @@ public final class NodeApi {
         }
     }
 
+    /** {@code POST /api/v1/admin/drain}: the status code (202 when the node starts draining), or -1 for no answer. */
+    public int drain(NodeProcess node) throws InterruptedException {
+        try {
+            return http.send(HttpRequest.newBuilder(node.httpUri().resolve("/api/v1/admin/drain")).timeout(Duration.ofSeconds(5))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** {@code GET /health}: true for 200. */
     public boolean healthy(URI base, Duration timeout) throws InterruptedException {
         try {

@@ -193,6 +193,28 @@ public final class NodeProcess {
         return p.exitValue();
     }
 
+    /**
+     * Waits for a node that was asked to stop by itself (a drain) to exit; returns its status. The node
+     * is DEAD afterwards, whatever happened; a node still up after {@code timeout} is killed and
+     * reported by an exception.
+     */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            requireState(State.RUNNING);
+            p = process;
+        }
+        boolean exited = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        synchronized (this) {
+            state = State.DEAD;
+        }
+        if (!exited) {
+            p.destroyForcibly();
+            throw new IllegalStateException(id() + " did not exit within " + timeout.toSeconds() + " s of its drain");
+        }
+        return p.exitValue();
+    }
+
     /** Starts a dead node again with the same data directory and ports, and waits for {@code ready}. */
     public void restart() throws IOException, InterruptedException {
         requireState(State.DEAD);

@@ -26,7 +26,16 @@ public final class SystemTestRun {
     }
 
     /** What a run found: the checker's violations and the path of its summary. */
-    public record Result(List<Checker.Violation> violations, Path summary, String headline) {
+    public record Result(List<Checker.Violation> violations, Path summary, String headline, Trace.Snapshot trace,
+                         long scheduleStartNanos, long scheduleEndNanos) {
+        /**
+         * The longest time in the schedule's window (from its start to its end) with no post
+         * acknowledged anywhere: how long publishers saw the LAN stand still.
+         */
+        public long longestAcknowledgementPauseNanos() {
+            return longestPause(trace, scheduleStartNanos, scheduleEndNanos);
+        }
+
         /** A message for an assertion: the headline, then every violation, one a line. */
         public String report() {
             StringBuilder text = new StringBuilder(headline).append("\nsummary: ").append(summary);
@@ -138,8 +147,8 @@ public final class SystemTestRun {
             String headline = String.format("%s: %d nodes, seed %d, %d violations, %.1f s",
                     settings.name(), settings.nodes(), settings.seed(), violations.size(), wallMillis / 1e3);
             Path summary = writeSummary(headline, snapshot, histories, subscribers, publishers, faults, violations,
-                    checkStats, scheduleEnd - scheduleStart, wallMillis);
-            return new Result(violations, summary, headline);
+                    checkStats, scheduleStart, scheduleEnd - scheduleStart, wallMillis);
+            return new Result(violations, summary, headline, snapshot, scheduleStart, scheduleEnd);
         } finally {
             network.heal(); // whoever created the network closes it
         }
@@ -203,10 +212,23 @@ public final class SystemTestRun {
         faults.note("%s subscribers did not catch up with %s", Trace.at(trace.nowNanos()), ends);
     }
 
+    /** The longest stretch of [from, to] in which no attempt was answered with an acknowledgement. */
+    static long longestPause(Trace.Snapshot trace, long from, long to) {
+        List<Long> acks = trace.answers().stream().filter(Trace.Answer::acknowledged).map(Trace.Answer::answeredNanos)
+                .filter(t -> t >= from && t <= to).sorted().toList();
+        long longest = 0;
+        long previous = from;
+        for (long t : acks) {
+            longest = Math.max(longest, t - previous);
+            previous = t;
+        }
+        return Math.max(longest, to - previous);
+    }
+
     private Path writeSummary(String headline, Trace.Snapshot trace, Map<String, Map<String, List<Checker.HistoryEntry>>> histories,
                               List<Subscriber> subscribers, List<Publisher> publishers, Faults faults,
-                              List<Checker.Violation> violations, Map<String, Long> checkStats, long scheduleNanos,
-                              long wallMillis) throws IOException {
+                              List<Checker.Violation> violations, Map<String, Long> checkStats, long scheduleStartNanos,
+                              long scheduleNanos, long wallMillis) throws IOException {
         long acked = trace.answers().stream().filter(Trace.Answer::acknowledged).map(Trace.Answer::key).distinct().count();
         long attempts = trace.answers().size();
         Map<Integer, Long> byStatus = new java.util.TreeMap<>();
@@ -230,6 +252,8 @@ public final class SystemTestRun {
                 trace.faults().size(), trace.faults().stream().map(f -> f.kind() + " " + f.node()).toList(),
                 scheduleNanos / 1e9, trace.outages().size()));
         lines.add(String.format("slowest time to one view after a heal: %d ms", faults.slowestOneViewNanos() / 1_000_000));
+        lines.add(String.format("longest pause between acknowledgements during the schedule: %d ms",
+                longestPause(trace, scheduleStartNanos, scheduleStartNanos + scheduleNanos) / 1_000_000));
         histories.forEach((node, topics) -> lines.add("history of " + node + ": " + topics.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue().size()).toList()));
         lines.add(String.format("wall time %.1f s; logs in %s", wallMillis / 1e3, settings.runDir().resolve("logs")));

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  * The command line of CONTRACT.md §2. Options default to null so that "given on the command line"
  * can be told from "not given": flags win over the config file, the file wins over defaults.
  */
-@Command(name = "backplane", mixinStandardHelpOptions = true, version = "backplane 0.1.0",
+@Command(name = "backplane", mixinStandardHelpOptions = true, versionProvider = io.backplane.node.BuildInfo.VersionProvider.class,
         description = "Runs a Backplane node. With no flags: a complete single-node backplane on 127.0.0.1:8080.",
         sortOptions = false)
 public final class NodeCommand {
@@ -51,10 +51,20 @@ public final class NodeCommand {
     @Option(names = "--config", paramLabel = "FILE", description = "the same settings as a YAML file; flags win over the file")
     Path config;
 
+    @Option(names = "--log-format", paramLabel = "text|json", description = "log lines as text, or one JSON object per line (default: text)")
+    String logFormat;
+
+    /** The log format resolved by {@link #resolve}: "text" or "json". */
+    private String resolvedLogFormat = "text";
+
     /** Resolves flags, file and defaults into a validated config. */
     public NodeConfig resolve(String hostName) {
         ConfigFile file = config == null ? ConfigFile.empty() : ConfigFile.load(config);
 
+        resolvedLogFormat = pick(logFormat, file.string("log-format"), "text");
+        if (!resolvedLogFormat.equals("text") && !resolvedLogFormat.equals("json")) {
+            throw new ConfigException("--log-format '" + resolvedLogFormat + "' must be text or json");
+        }
         String resolvedLan = pick(lan, file.string("lan"), NodeConfig.DEFAULT_LAN);
         if (!TopicName.isValidLan(resolvedLan)) {
             throw new ConfigException("--lan '" + resolvedLan + "' must match [A-Za-z0-9-]{1,32}");
@@ -81,6 +91,11 @@ public final class NodeCommand {
 
         return new NodeConfig(resolvedNodeId, resolvedLan, resolvedDataDir, resolvedBind, http, cluster,
                 resolvedSeeds, wan, peers, limits(file), retention(file), idempotencyRetention(file));
+    }
+
+    /** "text" or "json", as resolved by the last {@link #resolve} (text before it). */
+    public String logFormat() {
+        return resolvedLogFormat;
     }
 
     static String defaultNodeId(String hostName, int clusterPort) {

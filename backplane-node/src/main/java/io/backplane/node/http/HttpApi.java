@@ -61,9 +61,21 @@ public final class HttpApi {
         this.metrics = metrics;
     }
 
+    /** Version, admin endpoints and the drain gate (null: none, e.g. a bare API in a test). */
+    private OpsRoutes ops;
+
+    /** Adds the operations endpoints (OpsRoutes); call before the first {@link #router()}. */
+    public HttpApi withOps(OpsRoutes ops) {
+        this.ops = ops;
+        return this;
+    }
+
     /** One router per HTTP server instance (each instance runs on its own event loop). */
     public Router router() {
         Router router = Router.router(vertx);
+        if (ops != null) {
+            ops.mount(router); // first: its drain gate sees every request
+        }
         router.route("/api/v1/ws").handler(this::upgrade);
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
@@ -101,7 +113,8 @@ public final class HttpApi {
             return;
         }
         ctx.request().toWebSocket().onSuccess(ws ->
-                new WsConnection(ws, vertx.getOrCreateContext(), topics, config.limits(), config.lan(), metrics).start())
+                new WsConnection(ws, vertx.getOrCreateContext(), topics, config.limits(), config.lan(), metrics,
+                        ops == null ? null : ops.drain()).start())
                 .onFailure(e -> {
                     if (!ctx.response().ended()) {
                         error(ctx.response(), 400, "bad-request", "websocket upgrade failed: " + e.getMessage());

@@ -48,8 +48,16 @@ final class WsConnection implements SubscriberSink {
     private final long lowWaterBytes;
     private volatile boolean replayWaiting;
     private volatile boolean closed;
+    /** Null when the node has no drain (tests building a bare API). */
+    private final Drain drain;
 
     WsConnection(ServerWebSocket ws, Context context, TopicService topics, Limits limits, String lan, NodeMetrics metrics) {
+        this(ws, context, topics, limits, lan, metrics, null);
+    }
+
+    WsConnection(ServerWebSocket ws, Context context, TopicService topics, Limits limits, String lan, NodeMetrics metrics,
+                 Drain drain) {
+        this.drain = drain;
         this.ws = ws;
         this.context = context;
         this.topics = topics;
@@ -70,7 +78,27 @@ final class WsConnection implements SubscriberSink {
             outbound.clear();
             metrics.websocketClosed();
             topics.disconnect(this);
+            if (drain != null) {
+                drain.untrack(this);
+            }
         });
+        if (drain != null) {
+            drain.track(this);
+        }
+    }
+
+    /** A draining node's reconnect hint: the frame, then close 1001 (going away). Any thread. */
+    void goAway(OutboundFrame.Control frame) {
+        context.runOnContext(v -> closeWith(frame, (short) 1001, "draining"));
+    }
+
+    /** True (and the request answered) when the node drains and takes no new work. */
+    private boolean refusedWhileDraining(String id) {
+        if (drain == null || !drain.draining()) {
+            return false;
+        }
+        send(Frames.error(id, "unavailable", Drain.REASON + "; use another node of the LAN"));
+        return true;
     }
 
     // ---------------------------------------------------------------- inbound ops (event loop)
@@ -105,6 +133,9 @@ final class WsConnection implements SubscriberSink {
     }
 
     private void onSubscribe(JsonNode op, String id) {
+        if (refusedWhileDraining(id)) {
+            return;
+        }
         if (id == null || id.isEmpty() || id.length() > 128) {
             send(Frames.error(id, "bad-request", "subscribe needs an \"id\" of 1 to 128 characters"));
             return;
@@ -177,6 +208,9 @@ final class WsConnection implements SubscriberSink {
     }
 
     private void onPost(JsonNode op, String id) {
+        if (refusedWhileDraining(id)) {
+            return;
+        }
         TopicName.Qualified topic;
         try {
             topic = TopicName.parseTopic(op.path("topic").asText(null));

@@ -54,6 +54,14 @@ public final class NodeMetrics implements TopicMetrics, io.backplane.node.topic.
                 .description("subscriptions currently registered").register(registry);
         Gauge.builder("backplane.websocket.connections", websocketConnections, AtomicInteger::get)
                 .description("open websocket connections").register(registry);
+        // JVM and process: heap and threads, CPU, open files (RocksDB and websockets use descriptors),
+        // uptime (a restart shows as a reset). GC pause metrics are left out: their binder holds
+        // listeners that would have to be closed with the node.
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
     }
 
     // ---------------------------------------------------------------- cluster (absent on a single node until used)

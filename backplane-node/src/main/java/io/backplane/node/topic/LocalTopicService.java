@@ -582,6 +582,11 @@ public final class LocalTopicService implements TopicService {
         return unavailableReason;
     }
 
+    /** Posts accepted and not answered yet (a draining node waits for them before closing sockets). */
+    public int inflightPosts() {
+        return inflightPosts.get();
+    }
+
     /** Stops taking posts and waits (bounded) for accepted ones to become durable. */
     @Override
     public void close() {

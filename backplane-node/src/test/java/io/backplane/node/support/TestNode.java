@@ -51,6 +51,10 @@ public final class TestNode implements AutoCloseable {
         return node.httpPort();
     }
 
+    public BackplaneNode node() {
+        return node;
+    }
+
     public Path dataDir() {
         return dataDir;
     }
