@@ -88,6 +88,7 @@ public final class SystemTestRun {
         try (Cluster cluster = Cluster.layout(settings.nodes(), settings.runDir(), settings.jar(), network)) {
             Faults faults = new Faults(settings, cluster, network, trace);
             cluster.start();
+            faults.started();
             faults.note("%s started %s", Trace.at(trace.nowNanos()), cluster.nodes());
             faults.awaitOneView();
 
