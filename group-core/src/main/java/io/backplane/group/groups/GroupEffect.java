@@ -78,19 +78,23 @@ public sealed interface GroupEffect {
          * empty for all of them. Also told to members that joined without state.
          */
         LOST,
+        /** This process left the group (or joined it again) before its transfer finished. */
+        ABANDONED,
         /**
-         * This process left the group before its transfer finished, or every member that held the state at
-         * its join point left while others that joined later hold it: then the layer leaves the group
-         * (a state as of a cut newer than this process's join would not match what it was given); join again.
+         * Every member that held the state at this process's join point left or failed, while members that
+         * joined later hold it (a newer state, which would not match this process's cut): the application
+         * should leave the group, and may join it again. Until then it is a member without the state.
          */
-        ABANDONED
+        NO_DONOR
     }
 
     /**
      * The end of this process's state transfer for a group (after {@link GroupLayer#joinWithState}), or the
-     * loss of the group's state. Until it comes with {@link Outcome#COMPLETE}, the layer holds back every
-     * effect for the application of every group after the join point (a later message of another group may
-     * causally follow one of this group); the held effects come after it, in order, each exactly once.
+     * loss of the group's state. Until it comes, the layer holds back every effect for the application of
+     * every group after the join point (a later message of another group may causally follow one of this
+     * group); it comes right after the join {@link ViewChange} (except {@link Outcome#LOST}, which comes at the
+     * view of the loss), and the held effects follow it, in order, each exactly once. After any outcome but
+     * COMPLETE the application has no state of the group until a LOST (empty state for all) or a new join.
      */
     record StateTransferred(long groupId, long joinViewId, long cutSeq, Outcome outcome) implements GroupEffect {
     }

@@ -310,6 +310,14 @@ public final class GroupLayer {
         monitored.add(groupId);
     }
 
+    /**
+     * Carries out what the engine did outside this layer's events (a host that calls {@link Engine#found}
+     * from its own tick hook, say): call after touching the engine directly.
+     */
+    public void poll() {
+        pump();
+    }
+
     /** Leaves the LAN (and with it every group). */
     public void leaveLan() {
         engine.leave();
@@ -883,6 +891,11 @@ public final class GroupLayer {
         View prev = lanView;
         lanView = next;
         if (prev == null) {
+            if (!directoryReady && next.members().size() == 1 && next.contains(self)) {
+                // It founded a LAN of its own after construction (discovery): nobody else has a directory.
+                directoryReady = true;
+                holders.add(self);
+            }
             return; // founders hold the (empty) directory; a joiner waits for the snapshot
         }
         if (!directoryReady) {
@@ -1063,9 +1076,10 @@ public final class GroupLayer {
         t.eligible.removeIf(p -> !g.holdsState(p));
         if (t.eligible.isEmpty()) {
             // Not a lost state (settleLostState handles that at the same view everywhere): members that
-            // joined after this process's cut hold a newer state. Leaving and joining again gets it.
-            finishTransfer(t, GroupEffect.Outcome.ABANDONED);
-            queue.addFirst(new MembershipRequest(++nextRequestId, t.groupId, false, false));
+            // joined after this process's cut hold a newer state. Leaving and joining again gets it; the
+            // application does that (the layer leaving behind its back would let a tool such as the lock,
+            // still catching up on held effects, act in a group it has left).
+            finishTransfer(t, GroupEffect.Outcome.NO_DONOR);
             return;
         }
         ProcessId donor = t.eligible.get(0);
@@ -1089,21 +1103,23 @@ public final class GroupLayer {
     }
 
     /**
-     * Ends this process's transfer. Complete: the end is reported at the join point (the sentinel), so the
-     * state comes before every later effect, and a {@code StateDone} makes this process a holder in every
-     * directory. Otherwise it is reported where it happened, after what the application was given before.
+     * Ends this process's transfer. The end is reported at the join point (the sentinel), so the application
+     * learns whether it has the state before every later effect; a complete transfer also sends
+     * {@code StateDone}, which makes this process a holder in every directory. A lost state is reported
+     * where the loss was found instead: that group view is where every member restarts from the empty state.
      */
     private void finishTransfer(Transfer t, GroupEffect.Outcome outcome) {
         transfers.remove(t.groupId);
         GroupEffect.StateTransferred end = new GroupEffect.StateTransferred(t.groupId, t.joinViewId, t.cutSeq, outcome);
-        if (outcome == GroupEffect.Outcome.COMPLETE) {
-            transfersCompleted++;
-            t.sentinel.done = end;
-            sendControl(new GroupFrame.StateDone(t.groupId, t.joinViewId));
-        } else {
-            if (outcome == GroupEffect.Outcome.ABANDONED) {
+        if (outcome != GroupEffect.Outcome.LOST) {
+            if (outcome == GroupEffect.Outcome.COMPLETE) {
+                transfersCompleted++;
+                sendControl(new GroupFrame.StateDone(t.groupId, t.joinViewId));
+            } else {
                 transfersAbandoned++;
             }
+            t.sentinel.done = end;
+        } else {
             for (int i = 0; i < held.size(); i++) {
                 if (held.get(i) == t.sentinel) {
                     held.remove(i);

@@ -317,6 +317,16 @@ public final class GroupSimulation {
         collect(l);
     }
 
+    private void leaveGroup(GroupLayer l, long group) {
+        Toolkit t = tools[l.self().node()];
+        for (Long lock : t.held(group)) {
+            record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.RELEASE, l.self(), group, 0,
+                    new GroupTraceEvent.LockInfo(lock, null)));
+        }
+        t.leave(group);
+        leaves++;
+    }
+
     private void join(GroupLayer l, long group) {
         if (GroupScenario.withState(group)) {
             l.joinWithState(group);
@@ -358,13 +368,15 @@ public final class GroupSimulation {
                     s.groupViewId(), s.kind(), 0, ""));
         } else if (effect instanceof GroupEffect.WriteState w) {
             SimStateApp app = apps[p.node()];
+            if (app.write(w) == null) {
+                // The layer asks only once the application has reached the cut holding the state.
+                failures.add(new Violation(Property.STATE_TRANSFER, p + " asked to write g" + w.groupId()
+                        + " as of " + w.cutSeq() + " holds no state of it"));
+            }
             later(p, stateRandom.nextInt(4), () -> {
                 byte[] bytes = app.write(w);
                 if (bytes != null) {
-                    l.stateChunk(w, bytes);
-                } else if (l.holdsState(w.groupId())) {
-                    failures.add(new Violation(Property.STATE_TRANSFER, p + " asked to write g" + w.groupId()
-                            + " as of " + w.cutSeq() + " holds no state of it"));
+                    l.stateChunk(w, bytes); // else it left the group meanwhile: the joiner moves on
                 }
             });
         } else if (effect instanceof GroupEffect.ApplyStateChunk c) {
@@ -384,6 +396,11 @@ public final class GroupSimulation {
             switch (t.outcome()) {
                 case COMPLETE -> stateTransfers++;
                 case LOST -> statesLost++;
+                case NO_DONOR -> {
+                    if (tools[p.node()] != null && layers[p.node()] == l) {
+                        leaveGroup(l, t.groupId()); // as the application must: leave (churn may join again)
+                    }
+                }
                 default -> {
                 }
             }
@@ -606,13 +623,7 @@ public final class GroupSimulation {
             if (l != null) {
                 long group = 1 + random.nextInt(scenario.groups());
                 if (l.isMember(group)) {
-                    Toolkit t = tools[l.self().node()];
-                    for (Long lock : t.held(group)) {
-                        record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.RELEASE, l.self(), group, 0,
-                                new GroupTraceEvent.LockInfo(lock, null)));
-                    }
-                    t.leave(group);
-                    leaves++;
+                    leaveGroup(l, group);
                 } else {
                     join(l, group);
                 }
