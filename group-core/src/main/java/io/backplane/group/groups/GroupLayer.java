@@ -1165,7 +1165,11 @@ public final class GroupLayer {
         for (int i = held.size() - 1; i >= 0; i--) {
             if (held.get(i) instanceof GroupEffect.ViewChange v && v.view().groupId() == g.id
                     && v.view().viewId() == r.joinViewId()) {
-                held.add(i + 1, w);
+                int at = i + 1;
+                while (at < held.size() && held.get(at) instanceof GroupEffect.StateTransferred t && t.groupId() == g.id) {
+                    at++; // this process founded the group at that view: after the news that its state begins
+                }
+                held.add(at, w);
                 return true;
             }
         }

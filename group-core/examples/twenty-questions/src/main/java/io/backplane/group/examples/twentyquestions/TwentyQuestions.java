@@ -131,12 +131,16 @@ public final class TwentyQuestions {
     static ClusterConfig config(String name, int port, String seeds) {
         try {
             // A restarted copy must be a new incarnation: the wall clock in seconds grows across restarts.
-            return ClusterConfig.builder(name).incarnation(System.currentTimeMillis() / 1000).port(port)
-                    .bindHost("127.0.0.1").seeds(seeds).expectedSize(EXPECTED_SIZE).build();
+            return config(name, port, seeds, System.currentTimeMillis() / 1000).build();
         } catch (IllegalArgumentException e) {
             fail(e.getMessage());
             throw e;
         }
+    }
+
+    static ClusterConfig.Builder config(String name, int port, String seeds, long incarnation) {
+        return ClusterConfig.builder(name).incarnation(incarnation).port(port).bindHost("127.0.0.1").seeds(seeds)
+                .expectedSize(EXPECTED_SIZE);
     }
 
     private static String value(String[] args, int i) {
