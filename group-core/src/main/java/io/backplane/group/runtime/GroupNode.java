@@ -69,7 +69,7 @@ public final class GroupNode implements AutoCloseable {
     private boolean available = true;
     /** Run on the engine thread after every tick (discovery: seeds and founding), or null. */
     private final Consumer<Engine> tickHook;
-    private Thread thread;
+    private volatile Thread thread;
 
     /**
      * @param initialView the bootstrap view when this process founds the group with others, or null to join
@@ -174,6 +174,12 @@ public final class GroupNode implements AutoCloseable {
         if (layer == null) {
             throw new IllegalStateException("this GroupNode does not run the group layer");
         }
+        if (Thread.currentThread() == thread) {
+            // From the listener (a reply, a state chunk): at once, and its effects go out in the same
+            // dispatch, instead of waiting for the engine thread's next turn (up to a tick when it is busy).
+            request.accept(layer);
+            return;
+        }
         submit(e -> request.accept(layer));
     }
 
@@ -264,7 +270,12 @@ public final class GroupNode implements AutoCloseable {
         dispatchLayer();
         try {
             while (running && !engine.isTerminated()) {
-                long wait = nextTick - System.nanoTime();
+                long now = System.nanoTime();
+                // A request submitted within QUIET_NANOS of the last frame does not wake this thread (see
+                // submit): look again when that window ends instead of at the next tick, so a group request
+                // (a join, a call) on a lightly loaded node waits at most about a millisecond, not a tick.
+                long quietIn = lastPacketsNanos + QUIET_NANOS - now;
+                long wait = quietIn > 0 ? Math.min(nextTick - now, quietIn + 50_000) : nextTick - now;
                 Packet first;
                 if (wait > 0) {
                     idle = true;
@@ -308,9 +319,16 @@ public final class GroupNode implements AutoCloseable {
     }
 
     private void dispatchLayer() {
+        for (List<GroupEffect> batch = layer.drainEffects(); !batch.isEmpty(); batch = layer.drainEffects()) {
+            dispatchLayer(batch); // the listener may have acted on the layer (see groups): its effects too
+        }
+        updateStatus();
+    }
+
+    private void dispatchLayer(List<GroupEffect> batch) {
         Frame lastFrame = null;
         byte[] lastFrameBytes = null;
-        for (GroupEffect ge : layer.drainEffects()) {
+        for (GroupEffect ge : batch) {
             if (ge instanceof GroupEffect.Lan lan && lan.effect() instanceof Effect.Transmit t) {
                 Frame f = t.packet().frame();
                 if (f != lastFrame) {
@@ -329,7 +347,6 @@ public final class GroupNode implements AutoCloseable {
             }
             groupListener.accept(ge);
         }
-        updateStatus();
     }
 
     /**
