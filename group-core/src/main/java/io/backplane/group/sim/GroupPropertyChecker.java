@@ -76,7 +76,7 @@ public final class GroupPropertyChecker {
             }
             switch (e.type()) {
                 case LAN_VIEW -> sinceLanView.put(e.process(), new ArrayList<>());
-                case VIEW, DELIVER, GRANT, STATE, CONFIG, REPLY_SEEN, XFER -> sinceLanView.computeIfAbsent(e.process(), k -> new ArrayList<>()).add(e);
+                case VIEW, DELIVER, GRANT, STATE, CONFIG, REPLY_SEEN, XFER, RESULT -> sinceLanView.computeIfAbsent(e.process(), k -> new ArrayList<>()).add(e);
                 case STOP -> {
                     List<GroupTraceEvent> last = sinceLanView.remove(e.process());
                     if (last != null) {

@@ -143,6 +143,11 @@ final class ToolChecks {
         // A caller about to be excluded may have installed, under the same id, a view the survivors never did
         // (non-uniform delivery): its call was delivered in the view it saw.
         GroupView view = ownViews.get(e.process() + "/" + r.id().groupId() + "/" + r.groupViewId());
+        if (view == null && unconfirmed.contains(e)) {
+            // A result in the caller's last LAN view before it stopped: like its deliveries there, it may
+            // rest on a view only the about-to-fail processes installed (a client caller records none).
+            view = unconfirmedViews.getOrDefault(key, views.get(key));
+        }
         if (view == null) {
             view = views.getOrDefault(key, unconfirmedViews.get(key));
         }
