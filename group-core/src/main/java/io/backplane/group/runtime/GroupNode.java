@@ -153,6 +153,10 @@ public final class GroupNode implements AutoCloseable {
 
     /** Asks for a multicast; the outcome arrives as {@link Effect.Sent} or {@link Effect.Rejected}. */
     public void multicast(Kind kind, byte[] payload) {
+        if (layer != null) {
+            // a raw LAN multicast would reach the group layer's peers as an undecodable group payload
+            throw new IllegalStateException("this GroupNode runs the group layer: multicast through groups(...)");
+        }
         byte[] copy = payload.clone();
         submit(e -> e.multicastHandingOver(kind, copy)); // this copy is private to the engine thread
     }
