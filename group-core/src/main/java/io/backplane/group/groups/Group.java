@@ -14,7 +14,10 @@ import java.util.List;
  */
 final class Group {
     /** A join or leave delivered in the total order and not yet applied. */
-    record Change(boolean join, ProcessId who) {
+    record Change(boolean join, ProcessId who, boolean withState) {
+        Change(boolean join, ProcessId who) {
+            this(join, who, false);
+        }
     }
 
     private static final ProcessId[] NONE = new ProcessId[0];
@@ -28,6 +31,8 @@ final class Group {
     long flushedMask;
     /** Null while idle. */
     ArrayDeque<Change> pending;
+    /** Members that do not hold the group's state (joined without it, or still receiving it); null if none. */
+    GroupFrame.Lacking[] lacking;
 
     Group(long id) {
         this.id = id;
@@ -77,7 +82,47 @@ final class Group {
             members[members.length - 1] = c.who();
         } else if (!c.join() && isMember(c.who())) {
             members = Arrays.stream(members).filter(m -> !m.equals(c.who())).toArray(ProcessId[]::new);
+            setLacking(c.who(), -1);
         }
+    }
+
+    boolean holdsState(ProcessId p) {
+        return isMember(p) && lackingSince(p) < 0;
+    }
+
+    /** The view {@code p}'s lacking membership began in, or -1 if it holds the state (or is no member). */
+    long lackingSince(ProcessId p) {
+        if (lacking != null) {
+            for (GroupFrame.Lacking l : lacking) {
+                if (l.who().equals(p)) {
+                    return l.sinceViewId();
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Marks {@code p} lacking the state since {@code sinceViewId}, or (with -1) holding it. */
+    void setLacking(ProcessId p, long sinceViewId) {
+        if (lacking != null) {
+            GroupFrame.Lacking[] rest = Arrays.stream(lacking).filter(l -> !l.who().equals(p))
+                    .toArray(GroupFrame.Lacking[]::new);
+            lacking = rest.length == 0 ? null : rest;
+        }
+        if (sinceViewId >= 0) {
+            GroupFrame.Lacking[] out = lacking == null ? new GroupFrame.Lacking[1] : Arrays.copyOf(lacking, lacking.length + 1);
+            out[out.length - 1] = new GroupFrame.Lacking(p, sinceViewId);
+            lacking = out;
+        }
+    }
+
+    /** Whether the group has members and none of them holds its state. */
+    boolean stateLost() {
+        return members.length > 0 && lacking != null && lacking.length == members.length;
+    }
+
+    List<GroupFrame.Lacking> lackingList() {
+        return lacking == null ? List.of() : List.of(lacking);
     }
 
     boolean allFlushed() {

@@ -19,6 +19,10 @@ final class GroupCodec {
     private static final byte SNAPSHOT = 5;
     private static final byte CALL = 6;
     private static final byte REPLY = 7;
+    private static final byte JOIN_WITH_STATE = 8;
+    private static final byte STATE_DONE = 9;
+    private static final byte CHUNK_REQUEST = 10;
+    private static final byte CHUNK = 11;
 
     private GroupCodec() {
     }
@@ -41,7 +45,17 @@ final class GroupCodec {
             b.put((byte) (r.nullReply() ? 1 : 0)).putInt(r.body().length).put(r.body());
             return b.array();
         } else if (f instanceof GroupFrame.Join j) {
-            return header(JOIN, 8).putLong(j.groupId()).array();
+            return header(j.withState() ? JOIN_WITH_STATE : JOIN, 8).putLong(j.groupId()).array();
+        } else if (f instanceof GroupFrame.StateDone sd) {
+            return header(STATE_DONE, 16).putLong(sd.groupId()).putLong(sd.joinViewId()).array();
+        } else if (f instanceof GroupFrame.ChunkRequest r) {
+            return header(CHUNK_REQUEST, 32).putLong(r.groupId()).putLong(r.joinViewId()).putLong(r.cutSeq())
+                    .putLong(r.offset()).array();
+        } else if (f instanceof GroupFrame.Chunk c) {
+            ByteBuffer b = header(CHUNK, 8 * 3 + 1 + 4 + c.bytes().length);
+            b.putLong(c.groupId()).putLong(c.joinViewId()).putLong(c.offset()).put((byte) (c.last() ? 1 : 0));
+            b.putInt(c.bytes().length).put(c.bytes());
+            return b.array();
         } else if (f instanceof GroupFrame.Leave l) {
             return header(LEAVE, 8).putLong(l.groupId()).array();
         } else if (f instanceof GroupFrame.Flush fl) {
@@ -49,7 +63,7 @@ final class GroupCodec {
         } else if (f instanceof GroupFrame.Snapshot s) {
             int size = 8 + 8 + 4;
             for (GroupFrame.Entry e : s.groups()) {
-                size += 8 * 3 + 4 + 8 * e.members().size();
+                size += 8 * 3 + 4 + 8 * e.members().size() + 4 + 16 * e.lacking().size();
             }
             ByteBuffer b = header(SNAPSHOT, size);
             b.putLong(s.lanViewId()).putLong(s.lastGroupViewId()).putInt(s.groups().size());
@@ -57,6 +71,10 @@ final class GroupCodec {
                 b.putLong(e.groupId()).putLong(e.viewId()).putLong(e.delivered()).putInt(e.members().size());
                 for (ProcessId p : e.members()) {
                     b.putInt(p.node()).putInt(p.incarnation());
+                }
+                b.putInt(e.lacking().size());
+                for (GroupFrame.Lacking l : e.lacking()) {
+                    b.putInt(l.who().node()).putInt(l.who().incarnation()).putLong(l.sinceViewId());
                 }
             }
             return b.array();
@@ -114,7 +132,22 @@ final class GroupCodec {
                 b.get(body);
                 yield new GroupFrame.Reply(lanViewId, groupId, groupViewId, caller, callSeq, flags == 1, body);
             }
-            case JOIN -> new GroupFrame.Join(b.getLong());
+            case JOIN -> new GroupFrame.Join(b.getLong(), false);
+            case JOIN_WITH_STATE -> new GroupFrame.Join(b.getLong(), true);
+            case STATE_DONE -> new GroupFrame.StateDone(b.getLong(), b.getLong());
+            case CHUNK_REQUEST -> new GroupFrame.ChunkRequest(b.getLong(), b.getLong(), b.getLong(), b.getLong());
+            case CHUNK -> {
+                long groupId = b.getLong();
+                long joinViewId = b.getLong();
+                long offset = b.getLong();
+                byte flags = b.get();
+                if (flags != 0 && flags != 1) {
+                    throw new IllegalArgumentException("bad chunk flags " + flags);
+                }
+                byte[] chunk = new byte[length(b)];
+                b.get(chunk);
+                yield new GroupFrame.Chunk(groupId, joinViewId, offset, flags == 1, chunk);
+            }
             case LEAVE -> new GroupFrame.Leave(b.getLong());
             case FLUSH -> new GroupFrame.Flush(b.getLong(), b.getLong(), b.getLong());
             case SNAPSHOT -> {
@@ -131,7 +164,12 @@ final class GroupCodec {
                     for (int j = 0; j < n; j++) {
                         members.add(new ProcessId(b.getInt(), b.getInt()));
                     }
-                    groups.add(new GroupFrame.Entry(groupId, viewId, delivered, members));
+                    int k = length(b);
+                    List<GroupFrame.Lacking> lacking = new ArrayList<>(k);
+                    for (int j = 0; j < k; j++) {
+                        lacking.add(new GroupFrame.Lacking(new ProcessId(b.getInt(), b.getInt()), b.getLong()));
+                    }
+                    groups.add(new GroupFrame.Entry(groupId, viewId, delivered, members, lacking));
                 }
                 yield new GroupFrame.Snapshot(lanViewId, lastGroupViewId, groups);
             }

@@ -32,8 +32,33 @@ sealed interface GroupFrame {
                  long callSeq, boolean nullReply, byte[] body) implements GroupFrame {
     }
 
-    /** The sender asks to join the group (ABCAST: ordered with the group's messages). */
-    record Join(long groupId) implements GroupFrame {
+    /**
+     * The sender asks to join the group (ABCAST: ordered with the group's messages). With {@code withState}
+     * it receives the group's state as of its join point from a member holding it before it is given
+     * anything after that point (state transfer; ARCHITECTURE.md §7.1).
+     */
+    record Join(long groupId, boolean withState) implements GroupFrame {
+        public Join(long groupId) {
+            this(groupId, false);
+        }
+    }
+
+    /**
+     * The sender has received the whole state of the group for its join in group view {@code joinViewId}
+     * (ABCAST, so every directory marks it a holder, hence a possible donor, at the same point).
+     */
+    record StateDone(long groupId, long joinViewId) implements GroupFrame {
+    }
+
+    /**
+     * Point-to-point ({@code Direct} engine frame), joiner to donor: the state of the group as of its first
+     * {@code cutSeq} messages (the joiner's join in group view {@code joinViewId}), from byte {@code offset}.
+     */
+    record ChunkRequest(long groupId, long joinViewId, long cutSeq, long offset) implements GroupFrame {
+    }
+
+    /** Point-to-point, donor to joiner: the state's bytes from {@code offset}; {@code last} ends the state. */
+    record Chunk(long groupId, long joinViewId, long offset, boolean last, byte[] bytes) implements GroupFrame {
     }
 
     /** The sender asks to leave the group (ABCAST). */
@@ -58,10 +83,24 @@ sealed interface GroupFrame {
         }
     }
 
-    /** One group in a snapshot. */
-    record Entry(long groupId, long viewId, long delivered, List<io.backplane.group.protocol.ProcessId> members) {
+    /** One group in a snapshot, with its members that do not hold its state ({@link Lacking}). */
+    record Entry(long groupId, long viewId, long delivered, List<io.backplane.group.protocol.ProcessId> members,
+                 List<Lacking> lacking) {
         public Entry {
             members = List.copyOf(members);
+            lacking = List.copyOf(lacking);
         }
+
+        public Entry(long groupId, long viewId, long delivered, List<io.backplane.group.protocol.ProcessId> members) {
+            this(groupId, viewId, delivered, members, List.of());
+        }
+    }
+
+    /**
+     * A member that does not hold the group's state, and the group view its membership began in: it joined
+     * a group with members without state, or with state and its transfer has not finished (its
+     * {@link StateDone} names that view, so one of an earlier membership never counts).
+     */
+    record Lacking(io.backplane.group.protocol.ProcessId who, long sinceViewId) {
     }
 }

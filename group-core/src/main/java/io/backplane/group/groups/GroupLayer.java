@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,7 +88,42 @@ public final class GroupLayer {
         }
     }
 
-    private record MembershipRequest(long requestId, long groupId, boolean join) implements Request {
+    private record MembershipRequest(long requestId, long groupId, boolean join, boolean withState)
+            implements Request {
+    }
+
+    /**
+     * This process's state transfer for one group, as joiner. {@code eligible}: the members that held the
+     * state at the join view, oldest first (the donor is the first one left); only they are asked, because
+     * a member that got the state later may itself be waiting on this process (see {@link #serve}).
+     */
+    private static final class Transfer {
+        final long groupId;
+        final long joinViewId;
+        final long cutSeq;
+        final List<ProcessId> eligible;
+        final Sentinel sentinel = new Sentinel();
+        long offset;
+        ProcessId donor;
+
+        Transfer(long groupId, long joinViewId, long cutSeq, List<ProcessId> eligible) {
+            this.groupId = groupId;
+            this.joinViewId = joinViewId;
+            this.cutSeq = cutSeq;
+            this.eligible = eligible;
+        }
+    }
+
+    /** A transfer's place in the held stream: its join point, where its end is reported once complete. */
+    private static final class Sentinel {
+        GroupEffect.StateTransferred done;
+    }
+
+    private record StateRequestKey(ProcessId joiner, long groupId) {
+    }
+
+    private enum Ask {
+        NEVER, IF_NEW_DONOR, ALWAYS
     }
 
     /**
@@ -129,6 +165,17 @@ public final class GroupLayer {
     private final Map<Long, Long> memberSince = new HashMap<>();
     /** The delivered ones among them, by group, to settle at the group's view changes. */
     private final Map<Long, List<PendingCall>> callsByGroup = new HashMap<>();
+    /** This process's state transfers in progress, as joiner, by group. */
+    private final TreeMap<Long, Transfer> transfers = new TreeMap<>();
+    /**
+     * Effects for the application held back while a transfer runs: {@link GroupEffect} items and one
+     * {@link Sentinel} per transfer at its join point. Everything before the first unfinished sentinel has
+     * been released; the rest waits, in order, for that transfer (holding only the transferring group's
+     * effects would let a later message of another group overtake one it causally follows).
+     */
+    private final ArrayList<Object> held = new ArrayList<>();
+    /** Chunk requests that reached this donor before it installed the joiner's join view. */
+    private final Map<StateRequestKey, GroupFrame.ChunkRequest> deferredRequests = new LinkedHashMap<>();
 
     private boolean directoryReady;
     /**
@@ -144,6 +191,11 @@ public final class GroupLayer {
     private long staleResends;
     private long groupFlushesCompleted;
     private long lanGroupUpdates;
+    private long transfersCompleted;
+    private long transfersLost;
+    private long transfersAbandoned;
+    private long donorSwitches;
+    private long stateChunksServed;
 
     /**
      * @param engine the LAN engine of this process, just constructed (a founder's engine already holds its
@@ -165,12 +217,41 @@ public final class GroupLayer {
 
     /** Asks to join {@code groupId}; a {@link GroupEffect.ViewChange} with this process in it follows. */
     public long join(long groupId) {
-        return enqueue(new MembershipRequest(++nextRequestId, groupId, true));
+        return enqueue(new MembershipRequest(++nextRequestId, groupId, true, false));
+    }
+
+    /**
+     * Asks to join {@code groupId} with state transfer. At the join view this process is given the group's
+     * state as of its join point (the join view's {@code deliveredBefore} messages): {@link
+     * GroupEffect.ApplyStateChunk}s pulled one bounded chunk at a time from the oldest member that held the
+     * state at that point (resumed from the last chunk with the next one if it fails or leaves), then {@link
+     * GroupEffect.StateTransferred}, then every later effect exactly once. Every effect for the application
+     * after the join point, of every group, is held back until then. A process that founds the group gets
+     * {@code StateTransferred(COMPLETE)} at once, with no chunk (the state is empty).
+     */
+    public long joinWithState(long groupId) {
+        return enqueue(new MembershipRequest(++nextRequestId, groupId, true, true));
+    }
+
+    /**
+     * The application's answer to {@link GroupEffect.WriteState}: the state's bytes from {@code asked.offset},
+     * at most {@code asked.maxBytes}; fewer ends the state. May be called later (from disk, say); an answer
+     * after this process or the joiner left the LAN view is dropped, and the joiner asks again.
+     */
+    public void stateChunk(GroupEffect.WriteState asked, byte[] bytes) {
+        if (bytes.length > asked.maxBytes()) {
+            throw new IllegalArgumentException("state chunk of " + bytes.length + " bytes, at most " + asked.maxBytes()
+                    + " asked");
+        }
+        stateChunksServed++;
+        engine.sendDirect(asked.joiner(), GroupCodec.encode(new GroupFrame.Chunk(asked.groupId(), asked.joinViewId(),
+                asked.offset(), bytes.length < asked.maxBytes(), bytes)));
+        pump();
     }
 
     /** Asks to leave {@code groupId}; a {@link GroupEffect.ViewChange} without this process follows. */
     public long leave(long groupId) {
-        return enqueue(new MembershipRequest(++nextRequestId, groupId, false));
+        return enqueue(new MembershipRequest(++nextRequestId, groupId, false, false));
     }
 
     /**
@@ -227,6 +308,14 @@ public final class GroupLayer {
     /** Reports every later view of {@code groupId} to this process, member or not (a membership monitor). */
     public void monitor(long groupId) {
         monitored.add(groupId);
+    }
+
+    /**
+     * Carries out what the engine did outside this layer's events (a host that calls {@link Engine#found}
+     * from its own tick hook, say): call after touching the engine directly.
+     */
+    public void poll() {
+        pump();
     }
 
     /** Leaves the LAN (and with it every group). */
@@ -323,7 +412,53 @@ public final class GroupLayer {
     /** Nothing queued, no group flush in progress, and the engine quiescent. */
     public boolean isQuiescent() {
         return directoryReady && queue.isEmpty() && controlQueue.isEmpty() && submitted.isEmpty() && groupsFlushing == 0
-                && deferred.isEmpty() && engine.isQuiescent();
+                && deferred.isEmpty() && transfers.isEmpty() && held.isEmpty() && deferredRequests.isEmpty()
+                && engine.isQuiescent();
+    }
+
+    /** Whether this process holds {@code groupId}'s state (a member that founded it or received it). */
+    public boolean holdsState(long groupId) {
+        Group g = groups.get(groupId);
+        return g != null && g.holdsState(self);
+    }
+
+    /** State transfers of this process (as joiner) in progress. */
+    public int transfersInProgress() {
+        return transfers.size();
+    }
+
+    /** What this process's transfers wait for, for failing simulator runs and operators. */
+    public String describeTransfers() {
+        StringBuilder b = new StringBuilder("held=").append(held.size()).append(" deferredRequests=")
+                .append(deferredRequests.size());
+        for (Transfer t : transfers.values()) {
+            b.append(" [g").append(t.groupId).append(" join ").append(t.joinViewId).append(" cut ").append(t.cutSeq)
+                    .append(" offset ").append(t.offset).append(" donor ").append(t.donor).append(" eligible ")
+                    .append(t.eligible).append(']');
+        }
+        return b.toString();
+    }
+
+    public long transfersCompleted() {
+        return transfersCompleted;
+    }
+
+    public long transfersLost() {
+        return transfersLost;
+    }
+
+    public long transfersAbandoned() {
+        return transfersAbandoned;
+    }
+
+    /** Transfers that continued from their last chunk with another donor. */
+    public long donorSwitches() {
+        return donorSwitches;
+    }
+
+    /** Chunks this process's application wrote as donor. */
+    public long stateChunksServed() {
+        return stateChunksServed;
     }
 
     /** Group messages the engine sent in a later LAN view than stamped, which were therefore sent again. */
@@ -358,6 +493,9 @@ public final class GroupLayer {
             if (submitNext()) {
                 progress = true;
             }
+            if (!deferredRequests.isEmpty() && serveDeferred()) {
+                progress = true;
+            }
         }
         if (!calls.isEmpty() && engine.isTerminated()) {
             for (PendingCall c : new ArrayList<>(calls.values())) {
@@ -375,6 +513,10 @@ public final class GroupLayer {
             Submitted sub = submitted.remove(r.requestId());
             if (sub != null) {
                 reject(sub.request().requestId(), r.reason());
+            }
+        } else if (e instanceof Effect.Received r) {
+            if (directoryReady) {
+                onDirect(r.from(), GroupCodec.decode(r.payload()));
             }
         } else if (e instanceof Effect.InstallView iv) {
             effects.add(new GroupEffect.Lan(e));
@@ -434,7 +576,7 @@ public final class GroupLayer {
                     c.groupId(), g.viewId, c.caller(), c.seq(), r.nullReply(), r.body()))), sub);
         } else {
             MembershipRequest m = (MembershipRequest) head;
-            GroupFrame f = m.join() ? new GroupFrame.Join(m.groupId()) : new GroupFrame.Leave(m.groupId());
+            GroupFrame f = m.join() ? new GroupFrame.Join(m.groupId(), m.withState()) : new GroupFrame.Leave(m.groupId());
             sub = new Submitted(m, lanView.id(), 0, Kind.ABCAST);
             queue.pollFirst();
             submitted.put(engine.multicast(Kind.ABCAST, GroupCodec.encode(f)), sub);
@@ -510,7 +652,12 @@ public final class GroupLayer {
         } else if (f instanceof GroupFrame.Reply r) {
             onReply(d, r);
         } else if (f instanceof GroupFrame.Join j) {
-            onChange(j.groupId(), new Group.Change(true, sender));
+            onChange(j.groupId(), new Group.Change(true, sender, j.withState()));
+        } else if (f instanceof GroupFrame.StateDone sd) {
+            Group g = groups.get(sd.groupId());
+            if (g != null && g.lackingSince(sender) == sd.joinViewId()) {
+                g.setLacking(sender, -1); // a holder from here on, everywhere: a possible donor
+            }
         } else if (f instanceof GroupFrame.Leave l) {
             onChange(l.groupId(), new Group.Change(false, sender));
         } else if (f instanceof GroupFrame.Flush fl) {
@@ -547,14 +694,14 @@ public final class GroupLayer {
             callDelivered(mine, g);
         }
         if (g.isMember(self) && callSeq >= 0) {
-            effects.add(new GroupEffect.Call(new CallId(sender, groupId, callSeq), g.viewId, g.delivered, d.id(),
+            emit(new GroupEffect.Call(new CallId(sender, groupId, callSeq), g.viewId, g.delivered, d.id(),
                     d.kind(), body));
         } else if (g.isMember(self)) {
             GroupEffect.Deliver out = new GroupEffect.Deliver(g.id, g.viewId, g.delivered, d.id(), d.kind(), body);
             if (config.has(GroupPlantedBug.CROSS_GROUP_DEFERRED) && d.kind() == Kind.CBCAST && g.id % 2 == 1) {
                 deferred.add(new Deferred(out));
             } else {
-                effects.add(out);
+                emit(out);
             }
         }
     }
@@ -591,9 +738,7 @@ public final class GroupLayer {
                     "a reply is delivered in the group view it was sent in", r.groupId(),
                     d.id() + " stamped " + r.groupViewId() + ", directory " + (g == null ? "none" : g.view()));
         }
-        {
-            effects.add(new GroupEffect.ReplySeen(id, replier, r.nullReply()));
-        }
+        emit(new GroupEffect.ReplySeen(id, replier, r.nullReply()));
         PendingCall c = caller ? calls.get(r.callSeq()) : null;
         if (c == null || !c.delivered || !c.possible.contains(replier)) {
             return; // completed already, or not one of the call's possible repliers (any more)
@@ -636,7 +781,7 @@ public final class GroupLayer {
                 callsByGroup.remove(c.id.groupId());
             }
         }
-        effects.add(new GroupEffect.RpcResult(c.id, c.groupViewId, c.replies, c.nulls, error));
+        emit(new GroupEffect.RpcResult(c.id, c.groupViewId, c.replies, c.nulls, error));
     }
 
     private void flushDeferred() {
@@ -701,9 +846,16 @@ public final class GroupLayer {
     /** Applies the first pending change and installs the next view of the group. */
     private void installNext(Group g) {
         ProcessId[] before = g.members;
-        g.apply(g.pending.pollFirst());
+        Group.Change c = g.pending.pollFirst();
+        g.apply(c);
         g.viewId = ++lastGroupViewId;
+        if (c.join() && before.length > 0) {
+            g.setLacking(c.who(), g.viewId); // it joined a group with members: their state is not its own yet
+        }
+        Boolean selfJoin = c.join() && c.who().equals(self) ? c.withState() : null;
+        long selfLackingSince = settleLostState(g);
         announce(g, before);
+        afterGroupView(g, selfJoin, selfLackingSince, Ask.IF_NEW_DONOR);
         if (!g.pending.isEmpty()) {
             startFlush(g);
             return;
@@ -729,7 +881,7 @@ public final class GroupLayer {
         }
         if (member || was || monitored.contains(g.id)) {
             flushDeferred(); // the planted deferral must not leak a delivery into the next view
-            effects.add(new GroupEffect.ViewChange(g.view(), member));
+            emit(new GroupEffect.ViewChange(g.view(), member));
         }
     }
 
@@ -739,6 +891,11 @@ public final class GroupLayer {
         View prev = lanView;
         lanView = next;
         if (prev == null) {
+            if (!directoryReady && next.members().size() == 1 && next.contains(self)) {
+                // It founded a LAN of its own after construction (discovery): nobody else has a directory.
+                directoryReady = true;
+                holders.add(self);
+            }
             return; // founders hold the (empty) directory; a joiner waits for the snapshot
         }
         if (!directoryReady) {
@@ -758,6 +915,12 @@ public final class GroupLayer {
             }
         }
         groupsFlushing = 0;
+        // Chunk requests and chunks of the old view died with its channels: every transfer asks again, from
+        // its last chunk, the first member left that held the state at its join point.
+        deferredRequests.keySet().removeIf(k -> !next.contains(k.joiner()));
+        for (Transfer t : new ArrayList<>(transfers.values())) {
+            reevaluate(t, Ask.ALWAYS);
+        }
         for (ProcessId m : next.members()) {
             if (!holders.contains(m)) {
                 if (holders.first().equals(self)) {
@@ -776,9 +939,17 @@ public final class GroupLayer {
     private boolean settleAtLanView(Group g, View next) {
         ProcessId[] before = g.members;
         boolean changed = false;
+        Boolean selfJoin = null;
         if (g.pending != null) {
             for (Group.Change c : g.pending) {
+                boolean hadMembers = g.members.length > 0;
                 g.apply(c);
+                if (c.join() && hadMembers) {
+                    g.setLacking(c.who(), lastGroupViewId + 1); // the view id assigned below
+                }
+                if (c.who().equals(self)) {
+                    selfJoin = c.join() ? c.withState() : null;
+                }
             }
             g.pending = null;
             g.flushedMask = 0;
@@ -793,16 +964,251 @@ public final class GroupLayer {
         if (changed) {
             g.viewId = ++lastGroupViewId;
             lanGroupUpdates++;
+            long selfLackingSince = settleLostState(g);
             announce(g, before);
+            afterGroupView(g, selfJoin, selfLackingSince, Ask.NEVER); // asked once the LAN view is settled
         }
         return changed;
+    }
+
+    // ---------------------------------------------------------------- state transfer
+
+    /** An effect for the application: held back while a transfer runs (see {@link #held}). */
+    private void emit(GroupEffect e) {
+        if (held.isEmpty()) {
+            effects.add(e);
+        } else {
+            held.add(e);
+        }
+    }
+
+    /** Releases the held effects up to the first transfer still running. */
+    private void releaseHeld() {
+        int k = 0;
+        for (; k < held.size(); k++) {
+            Object o = held.get(k);
+            if (o instanceof Sentinel s) {
+                if (s.done == null) {
+                    break;
+                }
+                effects.add(s.done);
+            } else {
+                effects.add((GroupEffect) o);
+            }
+        }
+        held.subList(0, k).clear();
+    }
+
+    /**
+     * Directory part, the same at every process at every view of a group: if the group has members and none
+     * holds its state, every holder left or failed while the others were still receiving it, so the state is
+     * lost; every member takes the empty state here (all of them at this same view). Returns the view this
+     * process's own lacking membership began in if it was lacking and the state was lost here, else -1.
+     */
+    private long settleLostState(Group g) {
+        if (!g.stateLost()) {
+            return -1;
+        }
+        long selfSince = g.lackingSince(self);
+        g.lacking = null;
+        return selfSince;
+    }
+
+    /**
+     * This process's part, after its {@link GroupEffect.ViewChange} of a group view: a transfer whose
+     * membership ended is abandoned; a lost state is reported; a join with state starts its transfer (or, for
+     * the group's founder, completes at once); a running transfer whose donor left moves on to the next.
+     *
+     * @param selfJoin         whether this view's changes joined this process with state (null: it did not join)
+     * @param selfLackingSince see {@link #settleLostState}
+     */
+    private void afterGroupView(Group g, Boolean selfJoin, long selfLackingSince, Ask ask) {
+        Transfer running = transfers.get(g.id);
+        if (running != null && (!g.isMember(self) || selfJoin != null)) {
+            finishTransfer(running, GroupEffect.Outcome.ABANDONED); // its membership ended (or began again)
+            running = null;
+        }
+        if (selfLackingSince >= 0) {
+            transfersLost++;
+            if (running != null) {
+                finishTransfer(running, GroupEffect.Outcome.LOST);
+            } else {
+                emit(new GroupEffect.StateTransferred(g.id, selfLackingSince, g.delivered, GroupEffect.Outcome.LOST));
+            }
+            return;
+        }
+        if (Boolean.TRUE.equals(selfJoin) && g.isMember(self)) {
+            if (g.holdsState(self)) {
+                transfersCompleted++; // it founded the group: the state is empty
+                emit(new GroupEffect.StateTransferred(g.id, g.viewId, g.delivered, GroupEffect.Outcome.COMPLETE));
+            } else {
+                startTransfer(g, ask);
+            }
+        } else if (running != null) {
+            reevaluate(running, ask);
+        }
+    }
+
+    private void startTransfer(Group g, Ask ask) {
+        List<ProcessId> eligible = new ArrayList<>(g.members.length);
+        for (ProcessId m : g.members) {
+            if (!m.equals(self) && g.holdsState(m)) {
+                eligible.add(m);
+            }
+        }
+        Transfer t = new Transfer(g.id, g.viewId, g.delivered, eligible);
+        held.add(t.sentinel); // right after the join view: everything later waits for the state
+        transfers.put(g.id, t);
+        reevaluate(t, ask == Ask.NEVER ? Ask.NEVER : Ask.ALWAYS);
+    }
+
+    /**
+     * Chooses the donor again: the oldest member still holding the state that held it at the join point.
+     * If none is left while other members (that joined later) hold it, this process cannot be given the
+     * state as of its cut by anyone it may wait on: it abandons the transfer and leaves the group.
+     */
+    private void reevaluate(Transfer t, Ask ask) {
+        Group g = groups.get(t.groupId);
+        if (g == null || !g.isMember(self)) {
+            finishTransfer(t, GroupEffect.Outcome.ABANDONED);
+            return;
+        }
+        t.eligible.removeIf(p -> !g.holdsState(p));
+        if (t.eligible.isEmpty()) {
+            // Not a lost state (settleLostState handles that at the same view everywhere): members that
+            // joined after this process's cut hold a newer state. Leaving and joining again gets it; the
+            // application does that (the layer leaving behind its back would let a tool such as the lock,
+            // still catching up on held effects, act in a group it has left).
+            finishTransfer(t, GroupEffect.Outcome.NO_DONOR);
+            return;
+        }
+        ProcessId donor = t.eligible.get(0);
+        if (!donor.equals(t.donor)) {
+            if (t.donor != null) {
+                donorSwitches++;
+            }
+            t.donor = donor;
+            if (ask == Ask.IF_NEW_DONOR) {
+                ask = Ask.ALWAYS;
+            }
+        }
+        if (ask == Ask.ALWAYS) {
+            askChunk(t);
+        }
+    }
+
+    private void askChunk(Transfer t) {
+        engine.sendDirect(t.donor, GroupCodec.encode(new GroupFrame.ChunkRequest(t.groupId, t.joinViewId, t.cutSeq,
+                t.offset)));
+    }
+
+    /**
+     * Ends this process's transfer. The end is reported at the join point (the sentinel), so the application
+     * learns whether it has the state before every later effect; a complete transfer also sends
+     * {@code StateDone}, which makes this process a holder in every directory. A lost state is reported
+     * where the loss was found instead: that group view is where every member restarts from the empty state.
+     */
+    private void finishTransfer(Transfer t, GroupEffect.Outcome outcome) {
+        transfers.remove(t.groupId);
+        GroupEffect.StateTransferred end = new GroupEffect.StateTransferred(t.groupId, t.joinViewId, t.cutSeq, outcome);
+        if (outcome != GroupEffect.Outcome.LOST) {
+            if (outcome == GroupEffect.Outcome.COMPLETE) {
+                transfersCompleted++;
+                sendControl(new GroupFrame.StateDone(t.groupId, t.joinViewId));
+            } else {
+                transfersAbandoned++;
+            }
+            t.sentinel.done = end;
+        } else {
+            for (int i = 0; i < held.size(); i++) {
+                if (held.get(i) == t.sentinel) {
+                    held.remove(i);
+                    break;
+                }
+            }
+            releaseHeld();
+            emit(end);
+        }
+        releaseHeld();
+    }
+
+    private void onDirect(ProcessId from, GroupFrame f) {
+        if (f instanceof GroupFrame.ChunkRequest r) {
+            if (!serve(from, r)) {
+                deferredRequests.put(new StateRequestKey(from, r.groupId()), r);
+            }
+        } else if (f instanceof GroupFrame.Chunk c) {
+            onChunk(from, c);
+        }
+    }
+
+    /**
+     * Donor side. Returns false if this process has not installed the joiner's join view yet (the request
+     * waits). The application is asked to write the state ({@link GroupEffect.WriteState}) in its effect
+     * stream right after its view of the join, even if this process is itself holding effects back for a
+     * transfer of its own: the application has then reached the cut, so it can write the state as of it.
+     * A donor therefore waits only for its own transfers whose join points come earlier in the total order
+     * than the cut asked for, which in turn wait only for earlier ones: no two transfers wait on each other
+     * (the deadlock of holding everything back and answering only after catching up).
+     */
+    private boolean serve(ProcessId joiner, GroupFrame.ChunkRequest r) {
+        Group g = groups.get(r.groupId());
+        if (g != null && g.viewId < r.joinViewId()) {
+            return false;
+        }
+        if (g == null || !g.holdsState(self)) {
+            return true; // not (any more) a holder: the joiner moves on when it sees that
+        }
+        long cut = config.has(GroupPlantedBug.DONOR_WRITES_CURRENT_STATE) ? g.delivered : r.cutSeq();
+        GroupEffect.WriteState w = new GroupEffect.WriteState(joiner, g.id, r.joinViewId(), cut, r.offset(),
+                config.stateChunkBytesMax());
+        for (int i = held.size() - 1; i >= 0; i--) {
+            if (held.get(i) instanceof GroupEffect.ViewChange v && v.view().groupId() == g.id
+                    && v.view().viewId() == r.joinViewId()) {
+                int at = i + 1;
+                while (at < held.size() && held.get(at) instanceof GroupEffect.StateTransferred t && t.groupId() == g.id) {
+                    at++; // this process founded the group at that view: after the news that its state begins
+                }
+                held.add(at, w);
+                return true;
+            }
+        }
+        effects.add(w); // the join view was released already
+        return true;
+    }
+
+    private boolean serveDeferred() {
+        boolean served = false;
+        for (Iterator<Map.Entry<StateRequestKey, GroupFrame.ChunkRequest>> it = deferredRequests.entrySet().iterator();
+             it.hasNext(); ) {
+            Map.Entry<StateRequestKey, GroupFrame.ChunkRequest> e = it.next();
+            if (serve(e.getKey().joiner(), e.getValue())) {
+                it.remove();
+                served = true;
+            }
+        }
+        return served;
+    }
+
+    private void onChunk(ProcessId from, GroupFrame.Chunk c) {
+        Transfer t = transfers.get(c.groupId());
+        if (t == null || t.joinViewId != c.joinViewId() || c.offset() != t.offset) {
+            return; // late, from an earlier donor or transfer, or a repeat of a chunk already applied
+        }
+        effects.add(new GroupEffect.ApplyStateChunk(t.groupId, t.joinViewId, t.cutSeq, t.offset, c.bytes()));
+        t.offset += c.bytes().length;
+        if (c.last()) {
+            finishTransfer(t, GroupEffect.Outcome.COMPLETE);
+        } else {
+            askChunk(t);
+        }
     }
 
     private GroupFrame.Snapshot snapshot() {
         List<GroupFrame.Entry> entries = new ArrayList<>(groups.size());
         for (Group g : groups.values()) {
             Invariants.check(!g.isFlushing(), "no group flush survives a LAN install", g.id);
-            entries.add(new GroupFrame.Entry(g.id, g.viewId, g.delivered, List.of(g.members)));
+            entries.add(new GroupFrame.Entry(g.id, g.viewId, g.delivered, List.of(g.members), g.lackingList()));
         }
         return new GroupFrame.Snapshot(lanView.id(), lastGroupViewId, entries);
     }
@@ -813,6 +1219,7 @@ public final class GroupLayer {
             g.viewId = e.viewId();
             g.delivered = e.delivered();
             g.members = e.members().toArray(new ProcessId[0]);
+            g.lacking = e.lacking().isEmpty() ? null : e.lacking().toArray(new GroupFrame.Lacking[0]);
             groups.put(g.id, g);
             if (monitored.contains(g.id)) {
                 effects.add(new GroupEffect.ViewChange(g.view(), false));

@@ -26,5 +26,7 @@ public enum GroupPlantedBug {
     /** A cohort takes over when the coordinator leaves, without checking its reply was delivered. */
     COHORT_TAKEOVER_UNCHECKED,
     /** Replicated map updates are sent CBCAST instead of ABCAST. */
-    MAP_UPDATE_AS_CBCAST
+    MAP_UPDATE_AS_CBCAST,
+    /** A state-transfer donor writes its current state instead of the state as of the joiner's join point. */
+    DONOR_WRITES_CURRENT_STATE
 }

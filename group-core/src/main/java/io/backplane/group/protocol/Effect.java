@@ -28,6 +28,10 @@ public sealed interface Effect {
     record Availability(boolean available, String reason) implements Effect {
     }
 
+    /** Point-to-point bytes from another member of the current view ({@link Engine#sendDirect}). */
+    record Received(ProcessId from, byte[] payload) implements Effect {
+    }
+
     /** A request was refused because its bounded queue is full (flow control). */
     record Rejected(long requestId, String reason) implements Effect {
     }

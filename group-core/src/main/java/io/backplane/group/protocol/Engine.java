@@ -249,6 +249,21 @@ public final class Engine {
         return enqueue(kind, payload);
     }
 
+    /**
+     * Sends bytes to one other member of the current view over its reliable FIFO channel: not a multicast,
+     * so no ordering with multicasts and no flow-control window (the caller bounds what it sends; state
+     * transfer pulls one chunk at a time). Returns false, sending nothing, if {@code to} is not another member
+     * of the view or this process is not a member. Frames of a view that ends before they arrive are dropped
+     * with it, so callers ask again after a view change.
+     */
+    public boolean sendDirect(ProcessId to, byte[] payload) {
+        if (state != State.MEMBER || view == null || to.equals(self) || !view.contains(to)) {
+            return false;
+        }
+        transmitReliable(to, new Frame.Direct(view.id(), payload));
+        return true;
+    }
+
     private long enqueue(Kind kind, byte[] payload) {
         long requestId = ++nextRequestId;
         if (isTerminated()) {
@@ -436,6 +451,8 @@ public final class Engine {
             onPropose(from, pr);
         } else if (f instanceof Frame.Accept a) {
             onAccept(from, a);
+        } else if (f instanceof Frame.Direct d) {
+            effects.add(new Effect.Received(from, d.payload()));
         } else {
             throw new Invariants.InvariantViolation("unhandled frame " + f);
         }
@@ -464,6 +481,8 @@ public final class Engine {
             return p.viewId();
         } else if (f instanceof Frame.Accept a) {
             return a.viewId();
+        } else if (f instanceof Frame.Direct d) {
+            return d.viewId();
         }
         throw new Invariants.InvariantViolation("frame without a view id " + f);
     }

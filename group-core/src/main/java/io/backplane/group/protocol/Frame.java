@@ -100,4 +100,13 @@ public sealed interface Frame {
     /** The proposal is chosen: deliver its final set in the old view, then install its view. */
     record Commit(Proposal proposal) implements Frame {
     }
+
+    /**
+     * Point-to-point bytes to one member of the same view (no vector timestamp, no order beyond the
+     * reliable FIFO channel; dropped with the view if it ends first). Carries state-transfer chunk requests
+     * and chunks, which only the joiner and its donor need: multicasting megabytes of state to every
+     * process would cost every receiver for nothing.
+     */
+    record Direct(long viewId, byte[] payload) implements Frame {
+    }
 }

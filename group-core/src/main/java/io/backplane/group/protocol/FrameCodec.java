@@ -217,6 +217,11 @@ public final class FrameCodec {
             out.writeByte(16);
             out.writeLong(b.viewId());
             writeMessages(out, b.messages());
+        } else if (f instanceof Frame.Direct d) {
+            out.writeByte(17);
+            out.writeLong(d.viewId());
+            out.writeInt(d.payload().length);
+            out.write(d.payload());
         } else {
             throw new IllegalStateException("unencodable frame " + f);
         }
@@ -253,6 +258,12 @@ public final class FrameCodec {
             case 14 -> new Frame.Accept(in.getLong(), readBallot(in));
             case 15 -> new Frame.Commit(readProposal(in));
             case 16 -> readDataBatch(in);
+            case 17 -> {
+                long viewId = in.getLong();
+                byte[] payload = new byte[readLength(in)];
+                in.get(payload);
+                yield new Frame.Direct(viewId, payload);
+            }
             default -> throw new IllegalArgumentException("unknown frame tag " + tag);
         };
     }

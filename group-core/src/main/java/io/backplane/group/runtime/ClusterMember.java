@@ -1,5 +1,8 @@
 package io.backplane.group.runtime;
 
+import io.backplane.group.groups.GroupEffect;
+import io.backplane.group.groups.GroupLayer;
+import io.backplane.group.groups.GroupLayerConfig;
 import io.backplane.group.protocol.Effect;
 import io.backplane.group.protocol.Engine;
 import io.backplane.group.protocol.Kind;
@@ -48,6 +51,27 @@ public final class ClusterMember implements AutoCloseable {
         this.config = config;
         this.node = new GroupNode(config, listener, this::onTick);
         this.transport = node.transport();
+    }
+
+    private ClusterMember(ClusterConfig config, GroupLayerConfig layerConfig, Consumer<GroupEffect> listener) {
+        this.config = config;
+        this.node = new GroupNode(config, null, this::onTick, layerConfig, listener);
+        this.transport = node.transport();
+    }
+
+    /**
+     * A member that runs the lightweight-group layer over its LAN engine (groups, group RPC, state transfer):
+     * {@code listener} gets every {@link GroupEffect} on the engine thread (LAN effects wrapped in
+     * {@link GroupEffect.Lan}); requests go through {@link #groups(Consumer)}.
+     */
+    public static ClusterMember withGroups(ClusterConfig config, GroupLayerConfig layerConfig,
+                                           Consumer<GroupEffect> listener) {
+        return new ClusterMember(config, layerConfig, listener);
+    }
+
+    /** Runs {@code request} against the group layer on the engine thread (a member made by {@link #withGroups}). */
+    public void groups(Consumer<GroupLayer> request) {
+        node.groups(request);
     }
 
     /** Binds the cluster port and starts the transport and engine threads. */

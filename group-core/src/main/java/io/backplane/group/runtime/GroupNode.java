@@ -1,5 +1,8 @@
 package io.backplane.group.runtime;
 
+import io.backplane.group.groups.GroupEffect;
+import io.backplane.group.groups.GroupLayer;
+import io.backplane.group.groups.GroupLayerConfig;
 import io.backplane.group.protocol.Effect;
 import io.backplane.group.protocol.Engine;
 import io.backplane.group.protocol.Frame;
@@ -23,6 +26,11 @@ import java.util.function.Consumer;
  * Runs one {@link Engine} on its own thread (an agent with a duty cycle, as in Aeron): received frames,
  * application requests and wall-clock ticks go in; packets go to the {@link TcpTransport}; every other
  * effect goes to the listener, on this thread, in order. The listener must not block.
+ *
+ * <p>With a {@link GroupLayer} ({@link #withGroups}), the engine thread drives the layer instead (which
+ * owns the engine): lightweight groups, group RPC, state transfer over TCP. Every {@link GroupEffect} goes
+ * to the group listener in order (LAN effects wrapped in {@link GroupEffect.Lan}, packets excepted), and
+ * requests reach the layer through {@link #groups(Consumer)}.
  */
 public final class GroupNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupNode.class);
@@ -34,6 +42,9 @@ public final class GroupNode implements AutoCloseable {
     private final Engine engine;
     private final TcpTransport transport;
     private final Consumer<Effect> listener;
+    /** Null unless this node runs the group layer; then it owns {@link #engine}. */
+    private final GroupLayer layer;
+    private final Consumer<GroupEffect> groupListener;
     private final BlockingQueue<Packet> inbox;
     private final BlockingQueue<Consumer<Engine>> requests;
     /**
@@ -58,12 +69,26 @@ public final class GroupNode implements AutoCloseable {
     private boolean available = true;
     /** Run on the engine thread after every tick (discovery: seeds and founding), or null. */
     private final Consumer<Engine> tickHook;
-    private Thread thread;
+    private volatile Thread thread;
 
     /**
      * @param initialView the bootstrap view when this process founds the group with others, or null to join
      */
     public GroupNode(RuntimeConfig config, View initialView, Consumer<Effect> listener) {
+        this(config, initialView, listener, null, null);
+    }
+
+    /**
+     * A static node (every address known) running the group layer; {@code listener} gets every group effect
+     * on the engine thread and must not block.
+     */
+    public static GroupNode withGroups(RuntimeConfig config, View initialView, GroupLayerConfig layerConfig,
+                                       Consumer<GroupEffect> listener) {
+        return new GroupNode(config, initialView, null, layerConfig, listener);
+    }
+
+    private GroupNode(RuntimeConfig config, View initialView, Consumer<Effect> listener, GroupLayerConfig layerConfig,
+                      Consumer<GroupEffect> groupListener) {
         if (config.addresses().isEmpty()) {
             throw new IllegalArgumentException("a static GroupNode needs every node's address");
         }
@@ -72,6 +97,8 @@ public final class GroupNode implements AutoCloseable {
         this.tickHook = null;
         this.engine = new Engine(config.self(), config.engine(), initialView,
                 new ArrayList<>(new java.util.TreeSet<>(config.addresses().keySet())));
+        this.groupListener = groupListener;
+        this.layer = layerConfig == null ? null : new GroupLayer(engine, layerConfig);
         this.inbox = new ArrayBlockingQueue<>(config.inboxFramesMax());
         this.requests = new ArrayBlockingQueue<>(config.requestQueueMax());
         this.wakeUp = new Packet(config.self(), config.self(), 0, 0, new Frame.AckOnly());
@@ -85,10 +112,18 @@ public final class GroupNode implements AutoCloseable {
      * learned (seed slots, founding).
      */
     GroupNode(ClusterConfig cluster, Consumer<Effect> listener, Consumer<Engine> tickHook) {
+        this(cluster, listener, tickHook, null, null);
+    }
+
+    /** As above, running the group layer (see {@link ClusterMember#withGroups}). */
+    GroupNode(ClusterConfig cluster, Consumer<Effect> listener, Consumer<Engine> tickHook, GroupLayerConfig layerConfig,
+              Consumer<GroupEffect> groupListener) {
         this.config = cluster.runtimeConfig();
         this.listener = listener;
         this.tickHook = tickHook;
         this.engine = new Engine(config.self(), config.engine(), null, List.of());
+        this.groupListener = groupListener;
+        this.layer = layerConfig == null ? null : new GroupLayer(engine, layerConfig);
         this.inbox = new ArrayBlockingQueue<>(config.inboxFramesMax());
         this.requests = new ArrayBlockingQueue<>(config.requestQueueMax());
         this.wakeUp = new Packet(config.self(), config.self(), 0, 0, new Frame.AckOnly());
@@ -118,12 +153,38 @@ public final class GroupNode implements AutoCloseable {
 
     /** Asks for a multicast; the outcome arrives as {@link Effect.Sent} or {@link Effect.Rejected}. */
     public void multicast(Kind kind, byte[] payload) {
+        if (layer != null) {
+            // a raw LAN multicast would reach the group layer's peers as an undecodable group payload
+            throw new IllegalStateException("this GroupNode runs the group layer: multicast through groups(...)");
+        }
         byte[] copy = payload.clone();
         submit(e -> e.multicastHandingOver(kind, copy)); // this copy is private to the engine thread
     }
 
     public void leave() {
-        submit(Engine::leave);
+        if (layer != null) {
+            submit(e -> layer.leaveLan());
+        } else {
+            submit(Engine::leave);
+        }
+    }
+
+    /**
+     * Runs {@code request} on the engine thread against the group layer (join, joinWithState, multicast,
+     * call, reply, nullReply, stateChunk, ...); its effects reach the group listener. Any thread. Throws if
+     * this node does not run the group layer or its request queue is full.
+     */
+    public void groups(Consumer<GroupLayer> request) {
+        if (layer == null) {
+            throw new IllegalStateException("this GroupNode does not run the group layer");
+        }
+        if (Thread.currentThread() == thread) {
+            // From the listener (a reply, a state chunk): at once, and its effects go out in the same
+            // dispatch, instead of waiting for the engine thread's next turn (up to a tick when it is busy).
+            request.accept(layer);
+            return;
+        }
+        submit(e -> request.accept(layer));
     }
 
     /** Why the engine thread stopped on its own (a broken invariant), or null. Readable from any thread. */
@@ -151,6 +212,10 @@ public final class GroupNode implements AutoCloseable {
     }
 
     private void run() {
+        if (layer != null) {
+            runLayer();
+            return;
+        }
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
         long nextTick = System.nanoTime() + tickNanos;
         List<Packet> packets = new ArrayList<>();
@@ -201,6 +266,93 @@ public final class GroupNode implements AutoCloseable {
         }
     }
 
+    /** {@link #run} for a node driving the group layer: the same duty cycle, events to the layer. */
+    private void runLayer() {
+        long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
+        long nextTick = System.nanoTime() + tickNanos;
+        List<Packet> packets = new ArrayList<>();
+        dispatchLayer();
+        try {
+            while (running && !engine.isTerminated()) {
+                long now = System.nanoTime();
+                // A request submitted within QUIET_NANOS of the last frame does not wake this thread (see
+                // submit): look again when that window ends instead of at the next tick, so a group request
+                // (a join, a call) on a lightly loaded node waits at most about a millisecond, not a tick.
+                long quietIn = lastPacketsNanos + QUIET_NANOS - now;
+                long wait = quietIn > 0 ? Math.min(nextTick - now, quietIn + 50_000) : nextTick - now;
+                Packet first;
+                if (wait > 0) {
+                    idle = true;
+                    first = requests.isEmpty() ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                    idle = false;
+                } else {
+                    first = inbox.poll();
+                }
+                if (first != null) {
+                    lastPacketsNanos = System.nanoTime();
+                    packets.add(first);
+                    inbox.drainTo(packets, BURST_MAX);
+                    for (Packet p : packets) {
+                        if (p != wakeUp) {
+                            layer.onPacket(p);
+                        }
+                    }
+                    packets.clear();
+                }
+                Consumer<Engine> r;
+                for (int i = 0; i < BURST_MAX && (r = requests.poll()) != null; i++) {
+                    r.accept(engine);
+                }
+                dispatchLayer();
+                while (System.nanoTime() - nextTick >= 0) {
+                    layer.onTick();
+                    if (tickHook != null) {
+                        tickHook.accept(engine);
+                        layer.poll();
+                    }
+                    dispatchLayer();
+                    nextTick += tickNanos;
+                }
+            }
+            dispatchLayer(); // the last effects (Left, Excluded) still reach the listener
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failStop(e);
+        }
+    }
+
+    private void dispatchLayer() {
+        for (List<GroupEffect> batch = layer.drainEffects(); !batch.isEmpty(); batch = layer.drainEffects()) {
+            dispatchLayer(batch); // the listener may have acted on the layer (see groups): its effects too
+        }
+        updateStatus();
+    }
+
+    private void dispatchLayer(List<GroupEffect> batch) {
+        Frame lastFrame = null;
+        byte[] lastFrameBytes = null;
+        for (GroupEffect ge : batch) {
+            if (ge instanceof GroupEffect.Lan lan && lan.effect() instanceof Effect.Transmit t) {
+                Frame f = t.packet().frame();
+                if (f != lastFrame) {
+                    lastFrame = f;
+                    lastFrameBytes = FrameCodec.encodeFrame(f);
+                }
+                transport.send(t.packet().to().node(), FrameCodec.encodeHeader(t.packet()), lastFrameBytes);
+                continue;
+            }
+            if (ge instanceof GroupEffect.Lan lan) {
+                if (lan.effect() instanceof Effect.InstallView iv) {
+                    currentView = iv.view();
+                } else if (lan.effect() instanceof Effect.Availability a) {
+                    available = a.available();
+                }
+            }
+            groupListener.accept(ge);
+        }
+    }
+
     /**
      * The engine found its own state broken (an {@link io.backplane.group.protocol.Invariants.InvariantViolation}),
      * or the listener threw. Fail-stop, visibly: log it, tell the listener this incarnation is gone (as if
@@ -212,7 +364,12 @@ public final class GroupNode implements AutoCloseable {
         LOG.error("group node {} stopped: its engine failed; restart it as a new incarnation", config.self(), e);
         try {
             View v = currentView;
-            listener.accept(new Effect.Excluded(v == null ? 0 : v.id()));
+            Effect.Excluded gone = new Effect.Excluded(v == null ? 0 : v.id());
+            if (layer != null) {
+                groupListener.accept(new GroupEffect.Lan(gone));
+            } else {
+                listener.accept(gone);
+            }
         } catch (RuntimeException listenerFailure) {
             LOG.error("listener failed while being told of the stop", listenerFailure);
         }

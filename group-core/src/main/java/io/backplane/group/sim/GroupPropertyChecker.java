@@ -52,6 +52,7 @@ public final class GroupPropertyChecker {
         c.deliveries(trace, sends, unconfirmed);
         c.totalOrder(trace, sends, unconfirmed);
         c.causalOrder(trace);
+        c.stateTransfer(trace, unconfirmed);
         ToolChecks.check(trace, unconfirmed, c::violate);
         return c.out;
     }
@@ -75,7 +76,7 @@ public final class GroupPropertyChecker {
             }
             switch (e.type()) {
                 case LAN_VIEW -> sinceLanView.put(e.process(), new ArrayList<>());
-                case VIEW, DELIVER, GRANT, STATE, CONFIG, REPLY_SEEN -> sinceLanView.computeIfAbsent(e.process(), k -> new ArrayList<>()).add(e);
+                case VIEW, DELIVER, GRANT, STATE, CONFIG, REPLY_SEEN, XFER, RESULT -> sinceLanView.computeIfAbsent(e.process(), k -> new ArrayList<>()).add(e);
                 case STOP -> {
                     List<GroupTraceEvent> last = sinceLanView.remove(e.process());
                     if (last != null) {
@@ -323,5 +324,99 @@ public final class GroupPropertyChecker {
             }
         }
         return ans;
+    }
+
+    /** After a completed transfer: the next sequence number the joiner must deliver, and what its state held. */
+    private static final class Expect {
+        long next;
+        final Set<MessageId> inState;
+
+        Expect(long next, Set<MessageId> inState) {
+            this.next = next;
+            this.inState = inState;
+        }
+    }
+
+    /**
+     * State transfer, over the simulated application's XFER records (groups joined with state): holders agree
+     * on the state at every group view; a joiner's state equals every holder's at its join view; after it, the
+     * joiner delivers the group's messages from cut + 1 on, consecutively (each exactly once, none missed while
+     * it stays a member), none of them already in its state; a state declared lost at a view was held there
+     * by nobody who was not told of the loss at that same view.
+     */
+    private void stateTransfer(List<GroupTraceEvent> trace, Set<GroupTraceEvent> unconfirmed) {
+        Map<GroupKey, List<GroupTraceEvent>> at = new HashMap<>();
+        Map<GroupKey, Set<ProcessId>> lost = new HashMap<>();
+        for (GroupTraceEvent e : trace) {
+            if (e.type() != GroupTraceEvent.Type.XFER) {
+                continue;
+            }
+            GroupTraceEvent.XferInfo x = (GroupTraceEvent.XferInfo) e.detail();
+            GroupKey k = new GroupKey(e.groupId(), x.viewId());
+            if (x.what().equals("at") && !unconfirmed.contains(e)) {
+                List<GroupTraceEvent> list = at.computeIfAbsent(k, key -> new ArrayList<>());
+                GroupTraceEvent first = list.isEmpty() ? null : list.get(0);
+                GroupTraceEvent.XferInfo f = first == null ? null : (GroupTraceEvent.XferInfo) first.detail();
+                if (f != null && (f.size() != x.size() || f.hash() != x.hash())) {
+                    violate(Property.STATE_TRANSFER, e.process() + " held g" + e.groupId() + " at view " + x.viewId()
+                            + " with " + x.size() + " messages, " + first.process() + " with " + f.size()
+                            + " (hashes " + Long.toHexString(x.hash()) + ", " + Long.toHexString(f.hash()) + ")");
+                }
+                list.add(e);
+            } else if (x.what().equals("lost")) {
+                lost.computeIfAbsent(k, key -> new HashSet<>()).add(e.process());
+            }
+        }
+        for (Map.Entry<GroupKey, Set<ProcessId>> l : lost.entrySet()) {
+            for (GroupTraceEvent a : at.getOrDefault(l.getKey(), List.of())) {
+                if (!l.getValue().contains(a.process())) {
+                    violate(Property.STATE_TRANSFER, "g" + l.getKey().groupId() + " declared lost at view "
+                            + l.getKey().viewId() + " while " + a.process() + " held it");
+                }
+            }
+        }
+        Map<ProcessGroup, Expect> expect = new HashMap<>();
+        for (GroupTraceEvent e : trace) {
+            ProcessGroup pg = new ProcessGroup(e.process(), e.groupId());
+            switch (e.type()) {
+                case XFER -> {
+                    GroupTraceEvent.XferInfo x = (GroupTraceEvent.XferInfo) e.detail();
+                    if (x.what().equals("got")) {
+                        for (GroupTraceEvent a : at.getOrDefault(new GroupKey(e.groupId(), x.viewId()), List.of())) {
+                            GroupTraceEvent.XferInfo h = (GroupTraceEvent.XferInfo) a.detail();
+                            if (!a.process().equals(e.process()) && (h.size() != x.size() || h.hash() != x.hash())) {
+                                violate(Property.STATE_TRANSFER, e.process() + " received g" + e.groupId()
+                                        + " as of its join view " + x.viewId() + " (cut " + x.cut() + ") with " + x.size()
+                                        + " messages, but " + a.process() + " held " + h.size() + " there");
+                                break;
+                            }
+                        }
+                        expect.put(pg, new Expect(x.cut() + 1, new HashSet<>(x.ids())));
+                    } else if (!x.what().equals("at")) {
+                        expect.remove(pg);
+                    }
+                }
+                case DELIVER -> {
+                    Expect x = expect.get(pg);
+                    if (x != null) {
+                        if (x.inState.contains(e.message())) {
+                            violate(Property.STATE_TRANSFER, e.process() + " delivered " + e.message() + " of g"
+                                    + e.groupId() + " that its transferred state already held");
+                        } else if (e.seq() != x.next) {
+                            violate(Property.STATE_TRANSFER, e.process() + " delivered #" + e.seq() + " of g"
+                                    + e.groupId() + " where #" + x.next + " was next after its state transfer");
+                        }
+                        x.next = e.seq() + 1;
+                    }
+                }
+                case VIEW -> {
+                    if (!e.member()) {
+                        expect.remove(pg);
+                    }
+                }
+                default -> {
+                }
+            }
+        }
     }
 }

@@ -52,13 +52,26 @@ public record GroupScenario(SimScenario lan, int groups, int churnPercent, int s
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 3);
         int groups = 1 + r.nextInt(r.nextBoolean() ? 6 : 40);
         return new GroupScenario(lan, groups, 10 + r.nextInt(40), 1 + r.nextInt(3), r.nextInt(30),
-                r.nextInt(groups + 1), GroupLayerConfig.defaults(), Tools.fromSeed(seed));
+                r.nextInt(groups + 1), layerFor(seed), Tools.fromSeed(seed));
     }
 
     /** Thousands of groups, each process in hundreds, with constant churn (the scale test in simulation). */
     public static GroupScenario manyGroups(long seed, int groups) {
         SimScenario lan = SimScenario.fromSeed(seed);
-        return new GroupScenario(lan, groups, 100, 2, 10, groups / 4, GroupLayerConfig.defaults(), Tools.fromSeed(seed));
+        return new GroupScenario(lan, groups, 100, 2, 10, groups / 4, layerFor(seed), Tools.fromSeed(seed));
+    }
+
+    /**
+     * State-transfer chunks of 8 to 71 bytes (a simulated state is 24 bytes a message), so most transfers take
+     * several chunks and donors fail or leave between them; drawn apart from the other knobs.
+     */
+    private static GroupLayerConfig layerFor(long seed) {
+        return GroupLayerConfig.defaults().withStateChunkBytesMax(8 + new SplittableRandom(seed ^ 0x5851F42D4C957F2DL).nextInt(64));
+    }
+
+    /** Odd-numbered groups are joined with state transfer, even-numbered ones without. */
+    public static boolean withState(long groupId) {
+        return groupId % 2 == 1;
     }
 
     public GroupScenario withBugs(Set<GroupPlantedBug> bugs) {
@@ -72,6 +85,6 @@ public record GroupScenario(SimScenario lan, int groups, int churnPercent, int s
 
     public String describe() {
         return lan.describe() + " groups=" + groups + " churn=" + churnPercent + "% sends/tick<=" + sendsPerTickMax
-                + " client=" + clientPercent + "% initialJoins=" + initialJoins + " " + tools + (layer.plantedBugs().isEmpty() ? "" : " groupBugs=" + layer.plantedBugs());
+                + " client=" + clientPercent + "% initialJoins=" + initialJoins + " chunk=" + layer.stateChunkBytesMax() + "B " + tools + (layer.plantedBugs().isEmpty() ? "" : " groupBugs=" + layer.plantedBugs());
     }
 }

@@ -38,17 +38,21 @@ public final class GroupSimulation {
     /** What one run exercised, for sweep floors. */
     public record Stats(long groupViews, long groupDeliveries, long groupFlushes, long lanGroupUpdates,
                         long staleResends, long crashes, long directoryTransfers, long joins, long leaves,
-                        long calls, long callErrors, long grants, long ccTakeovers, long toolStates) {
+                        long calls, long callErrors, long grants, long ccTakeovers, long toolStates,
+                        long stateTransfers, long multiChunkTransfers, long donorSwitches, long statesLost,
+                        long transfersAbandoned) {
         Stats plus(Stats o) {
             return new Stats(groupViews + o.groupViews, groupDeliveries + o.groupDeliveries,
                     groupFlushes + o.groupFlushes, lanGroupUpdates + o.lanGroupUpdates, staleResends + o.staleResends,
                     crashes + o.crashes, directoryTransfers + o.directoryTransfers, joins + o.joins, leaves + o.leaves,
                     calls + o.calls, callErrors + o.callErrors, grants + o.grants, ccTakeovers + o.ccTakeovers,
-                    toolStates + o.toolStates);
+                    toolStates + o.toolStates, stateTransfers + o.stateTransfers,
+                    multiChunkTransfers + o.multiChunkTransfers, donorSwitches + o.donorSwitches,
+                    statesLost + o.statesLost, transfersAbandoned + o.transfersAbandoned);
         }
 
         public static Stats zero() {
-            return new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            return new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         }
     }
 
@@ -74,6 +78,9 @@ public final class GroupSimulation {
     private final SimNetwork network;
     private final GroupLayer[] layers;
     private final Toolkit[] tools;
+    /** The simulated application's state of the groups with state transfer, per slot (its current incarnation). */
+    private final SimStateApp[] apps;
+    private final SplittableRandom stateRandom;
     private final SplittableRandom toolRandom;
     private final List<Later> later = new ArrayList<>();
     /** Coordinator-cohort calls: an Act for one of these after the first is a takeover. */
@@ -101,6 +108,12 @@ public final class GroupSimulation {
     private long grants;
     private long ccTakeovers;
     private long toolStates;
+    private long stateTransfers;
+    /** Transfers (process/group/join view) that took more than one chunk. */
+    private final Set<String> multiChunk = new HashSet<>();
+    private long donorSwitches;
+    private long statesLost;
+    private long transfersAbandoned;
 
     private GroupSimulation(GroupScenario scenario) {
         this.scenario = scenario;
@@ -109,6 +122,8 @@ public final class GroupSimulation {
         this.network = new SimNetwork(lan, random.split());
         this.layers = new GroupLayer[lan.nodes()];
         this.tools = new Toolkit[lan.nodes()];
+        this.apps = new SimStateApp[lan.nodes()];
+        this.stateRandom = new SplittableRandom(lan.seed() ^ 0x1F83D9ABFB41BD6BL);
         this.toolRandom = new SplittableRandom(lan.seed() ^ 0x3C6EF372FE94F82BL);
         this.incarnation = new int[lan.nodes()];
         this.restartAtTick = new long[lan.nodes()];
@@ -137,6 +152,7 @@ public final class GroupSimulation {
             if (i < lan.initialMembers()) {
                 layers[i] = new GroupLayer(new Engine(new ProcessId(i, 1), lan.engine(), first, allNodes), scenario.layer());
                 tools[i] = newToolkit(layers[i]);
+                apps[i] = new SimStateApp();
                 record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.START, layers[i].self(), "founder"));
                 collect(layers[i]);
                 initialJoins(layers[i]);
@@ -183,7 +199,8 @@ public final class GroupSimulation {
             }
         }
         Stats stats = new Stats(views, deliveries, groupFlushes, lanGroupUpdates, staleResends, crashes,
-                directoryTransfers, joins, leaves, calls, callErrors, grants, ccTakeovers, toolStates);
+                directoryTransfers, joins, leaves, calls, callErrors, grants, ccTakeovers, toolStates,
+                stateTransfers, multiChunk.size(), donorSwitches, statesLost, transfersAbandoned);
         return new Result(scenario, hash, violations, trace, stats);
     }
 
@@ -194,6 +211,8 @@ public final class GroupSimulation {
             tools[l.self().node()] = null;
         }
         groupFlushes += l.groupFlushesCompleted();
+        donorSwitches += l.donorSwitches();
+        transfersAbandoned += l.transfersAbandoned();
         lanGroupUpdates += l.lanGroupUpdates();
         staleResends += l.staleResends();
     }
@@ -277,6 +296,7 @@ public final class GroupSimulation {
         int inc = ++incarnation[node];
         layers[node] = new GroupLayer(new Engine(new ProcessId(node, inc), lan.engine(), null, allNodes), scenario.layer());
         tools[node] = newToolkit(layers[node]);
+        apps[node] = new SimStateApp();
         wasReady[node] = false;
         record(GroupTraceEvent.note(tick, GroupTraceEvent.Type.START, layers[node].self(), "joining"));
         collect(layers[node]);
@@ -291,11 +311,29 @@ public final class GroupSimulation {
         for (int i = 0; i < scenario.initialJoins() && chosen.size() < scenario.groups(); i++) {
             long g = 1 + random.nextInt(scenario.groups());
             if (chosen.add(g)) {
-                l.join(g);
-                joins++;
+                join(l, g);
             }
         }
         collect(l);
+    }
+
+    private void leaveGroup(GroupLayer l, long group) {
+        Toolkit t = tools[l.self().node()];
+        for (Long lock : t.held(group)) {
+            record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.RELEASE, l.self(), group, 0,
+                    new GroupTraceEvent.LockInfo(lock, null)));
+        }
+        t.leave(group);
+        leaves++;
+    }
+
+    private void join(GroupLayer l, long group) {
+        if (GroupScenario.withState(group)) {
+            l.joinWithState(group);
+        } else {
+            l.join(group);
+        }
+        joins++;
     }
 
     private void collect(GroupLayer l) {
@@ -328,15 +366,66 @@ public final class GroupSimulation {
             }
             record(new GroupTraceEvent(tick, GroupTraceEvent.Type.SEND, p, s.groupId(), null, false, s.id(),
                     s.groupViewId(), s.kind(), 0, ""));
+        } else if (effect instanceof GroupEffect.WriteState w) {
+            SimStateApp app = apps[p.node()];
+            if (app.write(w) == null) {
+                // The layer asks only once the application has reached the cut holding the state.
+                failures.add(new Violation(Property.STATE_TRANSFER, p + " asked to write g" + w.groupId()
+                        + " as of " + w.cutSeq() + " holds no state of it"));
+            }
+            later(p, stateRandom.nextInt(4), () -> {
+                byte[] bytes = app.write(w);
+                if (bytes != null) {
+                    l.stateChunk(w, bytes); // else it left the group meanwhile: the joiner moves on
+                }
+            });
+        } else if (effect instanceof GroupEffect.ApplyStateChunk c) {
+            if (c.offset() > 0) {
+                multiChunk.add(p + "/" + c.groupId() + "/" + c.joinViewId());
+            }
+            String error = apps[p.node()].onChunk(c);
+            if (error != null) {
+                failures.add(new Violation(Property.STATE_TRANSFER, p + ": " + error));
+            }
+        } else if (effect instanceof GroupEffect.StateTransferred t) {
+            GroupTraceEvent.XferInfo info = apps[p.node()].onTransferred(t);
+            record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.XFER, p, t.groupId(), info.viewId(), info));
+            if (info.what().startsWith("error")) {
+                failures.add(new Violation(Property.STATE_TRANSFER, p + " g" + t.groupId() + ": " + info.what()));
+            }
+            switch (t.outcome()) {
+                case COMPLETE -> stateTransfers++;
+                case LOST -> statesLost++;
+                case NO_DONOR -> {
+                    if (tools[p.node()] != null && layers[p.node()] == l) {
+                        leaveGroup(l, t.groupId()); // as the application must: leave (churn may join again)
+                    }
+                }
+                default -> {
+                }
+            }
         } else if (effect instanceof GroupEffect.Deliver d) {
+            if (GroupScenario.withState(d.groupId())) {
+                apps[p.node()].onDeliver(d.groupId(), d.seq(), d.id());
+            }
             record(new GroupTraceEvent(tick, GroupTraceEvent.Type.DELIVER, p, d.groupId(), null, false, d.id(),
                     d.groupViewId(), d.kind(), d.seq(), ""));
         } else if (effect instanceof GroupEffect.Call c) {
+            if (GroupScenario.withState(c.callId().groupId())) {
+                apps[p.node()].onDeliver(c.callId().groupId(), c.seq(), c.id());
+            }
             record(new GroupTraceEvent(tick, GroupTraceEvent.Type.DELIVER, p, c.callId().groupId(), null, false, c.id(),
                     c.groupViewId(), c.kind(), c.seq(), "", new GroupTraceEvent.CallInfo(c.callId(), null, false)));
         } else if (effect instanceof GroupEffect.ViewChange v) {
             record(new GroupTraceEvent(tick, GroupTraceEvent.Type.VIEW, p, v.view().groupId(), v.view(), v.member(),
                     null, 0, null, 0, ""));
+            if (GroupScenario.withState(v.view().groupId())) {
+                GroupTraceEvent.XferInfo at = apps[p.node()].onView(v.view().groupId(), v.view().viewId(),
+                        v.view().deliveredBefore(), v.member());
+                if (at != null) {
+                    record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.XFER, p, v.view().groupId(), at.viewId(), at));
+                }
+            }
         } else if (effect instanceof GroupEffect.ReplySeen r) {
             record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.REPLY_SEEN, p, r.callId().groupId(), 0,
                     new GroupTraceEvent.ReplyInfo(r.callId(), r.replier(), r.nullReply())));
@@ -534,16 +623,9 @@ public final class GroupSimulation {
             if (l != null) {
                 long group = 1 + random.nextInt(scenario.groups());
                 if (l.isMember(group)) {
-                    Toolkit t = tools[l.self().node()];
-                    for (Long lock : t.held(group)) {
-                        record(GroupTraceEvent.tool(tick, GroupTraceEvent.Type.RELEASE, l.self(), group, 0,
-                                new GroupTraceEvent.LockInfo(lock, null)));
-                    }
-                    t.leave(group);
-                    leaves++;
+                    leaveGroup(l, group);
                 } else {
-                    l.join(group);
-                    joins++;
+                    join(l, group);
                 }
                 collect(l);
             }
@@ -649,6 +731,11 @@ public final class GroupSimulation {
                 continue;
             }
             live.add(l.self());
+            if (l.transfersInProgress() > 0) {
+                out.add(new Violation(Property.STATE_TRANSFER, l.self() + " still receives state after healing: "
+                        + l.describeTransfers()));
+                continue;
+            }
             if (!l.isQuiescent()) {
                 out.add(new Violation(Property.GROUP_LIVENESS, l.self() + " is not quiescent: engine "
                         + l.engine().state() + " (" + l.engine().stateReason() + "), directory ready "
@@ -683,6 +770,12 @@ public final class GroupSimulation {
             if (tools[i].waiting() > 0) {
                 out.add(new Violation(Property.LOCK_LIVENESS, layers[i].self() + " waits for " + tools[i].waiting()
                         + " locks after healing"));
+            }
+        }
+        for (int i = 0; i < layers.length; i++) {
+            if (!apps[i].notHolding().isEmpty()) {
+                out.add(new Violation(Property.STATE_TRANSFER, layers[i].self() + " is a member of groups "
+                        + apps[i].notHolding() + " without their state after healing"));
             }
         }
         if (!out.isEmpty()) {

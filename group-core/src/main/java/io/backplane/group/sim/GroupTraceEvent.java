@@ -40,6 +40,20 @@ public record GroupTraceEvent(long tick, Type type, ProcessId process, long grou
     public record LockInfo(long lock, MessageId request) implements Detail {
     }
 
+    /**
+     * XFER, the simulated application's state of a group with state transfer: {@code what} is "at" (a holder's
+     * state at a group view: {@code viewId} that view, {@code cut} its deliveredBefore), "got" (a transfer
+     * completed: the state for the join in {@code viewId} as of {@code cut}, {@code ids} its messages), "lost"
+     * (the state was declared lost at group view {@code viewId}) or "abandoned".
+     */
+    public record XferInfo(String what, long viewId, long cut, int size, long hash, List<MessageId> ids)
+            implements Detail {
+        @Override
+        public String toString() {
+            return what + " v" + viewId + " cut " + cut + " size " + size + " hash " + Long.toHexString(hash);
+        }
+    }
+
     /** STATE at a group view boundary of a member holding the replicated state; CONFIG a version seen. */
     public record StateInfo(long version, long hash) implements Detail {
     }
@@ -71,7 +85,9 @@ public record GroupTraceEvent(long tick, Type type, ProcessId process, long grou
         /** Lock tool: a request made, a grant, a release made. */
         LOCK_ASK, GRANT, RELEASE,
         /** Replicated data: the state digest at a group view, a configuration version seen. */
-        STATE, CONFIG
+        STATE, CONFIG,
+        /** State transfer, as the simulated application saw it ({@link XferInfo}). */
+        XFER
     }
 
     public static GroupTraceEvent note(long tick, Type type, ProcessId p, String note) {

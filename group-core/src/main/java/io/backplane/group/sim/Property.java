@@ -43,5 +43,12 @@ public enum Property {
     /** At most one reply of a coordinator-cohort request reaches the caller. */
     COORDINATOR_COHORT,
     /** Members holding a group's replicated state agree on it at every group view; config versions in order. */
-    REPLICATED_DATA
+    REPLICATED_DATA,
+    /**
+     * A joiner's state, received by state transfer, equals every holder's state at the join point; every
+     * later message of the group is delivered to it exactly once, in order, none of them already in the state;
+     * a state is declared lost only where no member holds it; (liveness) after healing no transfer is left
+     * running and every member of a group with state holds it.
+     */
+    STATE_TRANSFER
 }

@@ -32,6 +32,8 @@ final class ToolChecks {
     private final BiConsumer<Property, String> violate;
     private final Map<GroupKey, GroupView> views = new HashMap<>();
     private final Map<GroupKey, GroupView> unconfirmedViews = new HashMap<>();
+    /** Each process's own group views, by "process/group/view": a caller's results are judged by its own. */
+    private final Map<String, GroupView> ownViews = new HashMap<>();
     /** Per group, the indexes of VIEW events in the trace. */
     private final Map<Long, List<Integer>> viewIndexes = new HashMap<>();
     private final Map<ProcessId, Integer> stoppedAt = new HashMap<>();
@@ -46,6 +48,7 @@ final class ToolChecks {
                 // a view only an about-to-fail process installed (non-uniform delivery) may reuse an id
                 // the primary partition gives another view; it counts only if no confirmed one exists
                 GroupKey key = new GroupKey(e.groupId(), e.view().viewId());
+                ownViews.put(e.process() + "/" + e.groupId() + "/" + e.view().viewId(), e.view());
                 if (unconfirmed.contains(e)) {
                     unconfirmedViews.putIfAbsent(key, e.view());
                 } else {
@@ -137,7 +140,17 @@ final class ToolChecks {
             violate.accept(Property.RPC_REPLIES, r.id() + " counted a replier twice: " + all);
         }
         GroupKey key = new GroupKey(r.id().groupId(), r.groupViewId());
-        GroupView view = views.getOrDefault(key, unconfirmedViews.get(key));
+        // A caller about to be excluded may have installed, under the same id, a view the survivors never did
+        // (non-uniform delivery): its call was delivered in the view it saw.
+        GroupView view = ownViews.get(e.process() + "/" + r.id().groupId() + "/" + r.groupViewId());
+        if (view == null && unconfirmed.contains(e)) {
+            // A result in the caller's last LAN view before it stopped: like its deliveries there, it may
+            // rest on a view only the about-to-fail processes installed (a client caller records none).
+            view = unconfirmedViews.getOrDefault(key, views.get(key));
+        }
+        if (view == null) {
+            view = views.getOrDefault(key, unconfirmedViews.get(key));
+        }
         for (ProcessId q : r.repliers()) {
             if (!repliesSent.contains(r.id() + "/" + q + "/false")) {
                 violate.accept(Property.RPC_REPLIES, r.id() + " counted a reply " + q + " never sent");

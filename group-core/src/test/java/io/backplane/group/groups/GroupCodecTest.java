@@ -13,9 +13,12 @@ class GroupCodecTest {
     @Test
     void everyGroupFrameRoundTrips() {
         List<GroupFrame> frames = List.of(
-                new GroupFrame.Join(42), new GroupFrame.Leave(43), new GroupFrame.Flush(3, 42, 9),
+                new GroupFrame.Join(42), new GroupFrame.Join(42, true), new GroupFrame.Leave(43),
+                new GroupFrame.Flush(3, 42, 9), new GroupFrame.StateDone(42, 11),
+                new GroupFrame.ChunkRequest(42, 11, 1234, 1 << 20),
                 new GroupFrame.Snapshot(4, 17, List.of(
-                        new GroupFrame.Entry(1, 5, 100, List.of(new ProcessId(0, 1), new ProcessId(2, 3))),
+                        new GroupFrame.Entry(1, 5, 100, List.of(new ProcessId(0, 1), new ProcessId(2, 3)),
+                                List.of(new GroupFrame.Lacking(new ProcessId(2, 3), 5))),
                         new GroupFrame.Entry(2, 7, 0, List.of()))));
         for (GroupFrame f : frames) {
             assertThat(GroupCodec.decode(GroupCodec.encode(f))).isEqualTo(f);
@@ -24,6 +27,11 @@ class GroupCodecTest {
                 new GroupFrame.Data(3, 42, 9, new byte[] {1, 2, 3})));
         assertThat(d.body()).containsExactly(1, 2, 3);
         assertThat(d.groupViewId()).isEqualTo(9);
+        GroupFrame.Chunk chunk = (GroupFrame.Chunk) GroupCodec.decode(GroupCodec.encode(
+                new GroupFrame.Chunk(42, 11, 4096, true, new byte[] {7, 8})));
+        assertThat(chunk.bytes()).containsExactly(7, 8);
+        assertThat(chunk.offset()).isEqualTo(4096);
+        assertThat(chunk.last()).isTrue();
         byte[] call = GroupCodec.encode(new GroupFrame.Call(3, 42, 9, 77, new byte[] {4, 5}));
         assertThat(call).hasSize(38 + 2);
         GroupFrame.Call c = (GroupFrame.Call) GroupCodec.decode(call);

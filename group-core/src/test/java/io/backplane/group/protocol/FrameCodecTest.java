@@ -109,7 +109,8 @@ class FrameCodecTest {
                 Combinators.combine(longs, ballots).as(Frame.FlushNack::new),
                 Combinators.combine(longs, ballots, proposals).as(Frame.Propose::new),
                 Combinators.combine(longs, ballots).as(Frame.Accept::new),
-                proposals.map(Frame.Commit::new));
+                proposals.map(Frame.Commit::new),
+                Combinators.combine(longs, Arbitraries.bytes().array(byte[].class).ofMaxSize(64)).as(Frame.Direct::new));
         return Combinators.combine(pids, pids, longs, longs, frames, longs, longs).as(Packet::new);
     }
 }

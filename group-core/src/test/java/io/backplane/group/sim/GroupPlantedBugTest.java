@@ -18,7 +18,10 @@ class GroupPlantedBugTest {
      * while a message of that group is in flight: first caught at seed 16 before the engine batched
      * frames per event, at seed 148 after (the schedules changed). The others are caught at seed 1.
      * The RPC and toolkit bugs (2026-11-23): RPC_DUPLICATE_REPLY_COUNTED at seed 4, LOCK_GRANT_NEWEST at 14,
-     * LOCK_NO_RELEASE_ON_FAILURE at 6, MAP_UPDATE_AS_CBCAST at 5, the others at seed 1.
+     * LOCK_NO_RELEASE_ON_FAILURE at 6, MAP_UPDATE_AS_CBCAST at 5, the others at seed 1. With state transfer on
+     * every seed (2026-11-23, schedules changed again): LAN_CHANGE_ONLY_OWN_GROUPS at 194, LOCK_GRANT_ON_REQUEST
+     * at 2, LOCK_GRANT_NEWEST at 6, LOCK_NO_RELEASE_ON_FAILURE at 4, RPC_DUPLICATE_REPLY_COUNTED at 4,
+     * MAP_UPDATE_AS_CBCAST at 5, DONOR_WRITES_CURRENT_STATE at 1, the others at 1.
      */
     private static final int SEEDS_MAX = 300;
 
@@ -34,7 +37,8 @@ class GroupPlantedBugTest {
             "LOCK_GRANT_NEWEST, LOCK_FIFO, true",
             "LOCK_NO_RELEASE_ON_FAILURE, LOCK_LIVENESS, true",
             "COHORT_TAKEOVER_UNCHECKED, COORDINATOR_COHORT, true",
-            "MAP_UPDATE_AS_CBCAST, REPLICATED_DATA, true"
+            "MAP_UPDATE_AS_CBCAST, REPLICATED_DATA, true",
+            "DONOR_WRITES_CURRENT_STATE, STATE_TRANSFER, true"
     })
     void thePlantedGroupBugIsCaughtWithinABoundedNumberOfSeeds(GroupPlantedBug bug, Property expected, boolean tools) {
         long caughtAt = -1;

@@ -90,5 +90,11 @@ class GroupSeedSweepTest {
         assertThat(stats.grants()).as("lock grants").isGreaterThanOrEqualTo(seeds * 10L);
         assertThat(stats.ccTakeovers()).as("coordinator-cohort takeovers").isGreaterThanOrEqualTo(seeds);
         assertThat(stats.toolStates()).as("tool states sent to joining members").isGreaterThanOrEqualTo(seeds * 15L);
+        // State transfer (odd groups are joined with state; 40 seeds: 1,444 transfers completed, 951 of several
+        // chunks, 124 continued with another donor, 861 lost-state notices, 268 transfers abandoned)
+        assertThat(stats.stateTransfers()).as("state transfers completed").isGreaterThanOrEqualTo(seeds * 8L);
+        assertThat(stats.multiChunkTransfers()).as("state transfers of several chunks").isGreaterThanOrEqualTo(seeds * 5L);
+        assertThat(stats.donorSwitches()).as("transfers continued with another donor").isGreaterThanOrEqualTo(seeds / 2);
+        assertThat(stats.statesLost()).as("states lost with every holder").isGreaterThanOrEqualTo(seeds);
     }
 }
