@@ -158,6 +158,11 @@ final class ViewState {
         }
         System.arraycopy(delivered, 0, peerDelivered[selfRank], 0, n);
         peerAbcastDelivered[selfRank] = abcastDelivered;
+        if (n == 1 && !out.isEmpty()) {
+            // Alone in the view, no one else reports stability: what this member delivered is stable
+            // now. Without this its send window never drained and it stopped sending after 256.
+            collectGarbage();
+        }
         return out;
     }
 

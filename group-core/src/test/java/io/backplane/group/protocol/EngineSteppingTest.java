@@ -27,6 +27,24 @@ class EngineSteppingTest {
     }
 
     @Test
+    void aOneMemberViewKeepsSendingPastItsSendWindow() {
+        // Nobody else reports stability in a view of one, so its own deliveries must free its send
+        // window (found by the WAN tests: a clustered LAN of one node stalled after ~120 posts).
+        LocalCluster c = new LocalCluster(1, config);
+        int n = config.sendWindowMax() * 3;
+        for (int i = 0; i < n; i++) {
+            c.e(0).multicast(i % 2 == 0 ? Kind.ABCAST : Kind.CBCAST, b("m" + i));
+            c.collect(c.e(0));
+            c.run(1);
+        }
+        c.run(3);
+        assertThat(c.deliveries(0)).hasSize(n);
+        long stable = c.seen.get(c.e(0).self()).stream().filter(e -> e instanceof Effect.Stable)
+                .mapToLong(e -> ((Effect.Stable) e).abcastThrough()).max().orElse(0);
+        assertThat(stable).isEqualTo(n / 2);
+    }
+
+    @Test
     void multicastsOfOneEventLeaveAsOneBatchPerPeerAndAreDeliveredInOrder() {
         LocalCluster c = new LocalCluster(3, config);
         for (int i = 0; i < 5; i++) {
