@@ -124,6 +124,11 @@ class StorageFailureTest {
         }
 
         @Override
+        public long retainedBytes(String topic) {
+            return delegate.retainedBytes(topic);
+        }
+
+        @Override
         public java.util.Map<String, io.backplane.history.WanMark> wanMarks() {
             return delegate.wanMarks();
         }

@@ -106,6 +106,9 @@ public interface HistoryStore extends AutoCloseable {
      */
     void trimThrough(String topic, long throughSeq);
 
+    /** The body bytes the topic retains now (0 when unknown): a WAN spool's depth in bytes. */
+    long retainedBytes(String topic);
+
     /** Every WAN receiver high-water mark, by origin LAN (written with {@link AppendRequest#wanMark()}). */
     java.util.Map<String, WanMark> wanMarks();
 

@@ -275,6 +275,12 @@ public final class RocksHistoryStore implements HistoryStore {
     }
 
     @Override
+    public long retainedBytes(String topic) {
+        TopicState state = table.get(topic);
+        return state == null ? 0 : state.bounds().bodyBytes();
+    }
+
+    @Override
     public java.util.Map<String, WanMark> wanMarks() {
         return whileOpen(() -> {
             java.util.Map<String, WanMark> out = new java.util.TreeMap<>();

@@ -49,7 +49,12 @@ final class WsConnection implements SubscriberSink {
     private volatile boolean replayWaiting;
     private volatile boolean closed;
 
-    WsConnection(ServerWebSocket ws, Context context, TopicService topics, Limits limits, String lan, NodeMetrics metrics) {
+    /** Spools posts to other LANs; null when this node has none (such posts get an error frame). */
+    private final io.backplane.node.wan.WanService wan;
+
+    WsConnection(ServerWebSocket ws, Context context, TopicService topics, Limits limits, String lan, NodeMetrics metrics,
+                 io.backplane.node.wan.WanService wan) {
+        this.wan = wan;
         this.ws = ws;
         this.context = context;
         this.topics = topics;
@@ -184,7 +189,7 @@ final class WsConnection implements SubscriberSink {
             send(Frames.error(id, "bad-topic", e.getMessage()));
             return;
         }
-        if (topic.isRemote(lan)) {
+        if (topic.isRemote(lan) && wan == null) {
             send(Frames.error(id, "unavailable", "posts to LAN " + topic.lan() + " need a WAN spool, which this node does not have"));
             return;
         }
@@ -210,7 +215,8 @@ final class WsConnection implements SubscriberSink {
             send(Frames.error(id, "payload-too-large", "payload is larger than " + limits.maxPayloadBytes() + " bytes"));
             return;
         }
-        topics.post(topic.path(), payload, key).whenComplete((result, error) -> {
+        (topic.isRemote(lan) ? wan.spool(topic.lan(), topic.path(), payload, key) : topics.post(topic.path(), payload, key))
+                .whenComplete((result, error) -> {
             if (error == null) {
                 send(Frames.posted(id, result.ackJson()));
             } else {
