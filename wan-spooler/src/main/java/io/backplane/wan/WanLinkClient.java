@@ -71,6 +71,15 @@ public final class WanLinkClient implements AutoCloseable {
         });
     }
 
+    /** Runs on the link's thread; a task arriving after {@link #close} (a late socket event) is dropped. */
+    private void onThread(Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // stopped: nothing more to do for this link
+        }
+    }
+
     public void start() {
         thread.execute(this::connect);
         thread.scheduleWithFixedDelay(this::poll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
@@ -98,7 +107,7 @@ public final class WanLinkClient implements AutoCloseable {
         }
         Address a = addresses.get(Math.floorMod(nextAddress++, addresses.size()));
         state = socket == null ? State.CONNECTING : state;
-        client.connect(a.port(), a.host()).onComplete(ar -> thread.execute(() -> {
+        client.connect(a.port(), a.host()).onComplete(ar -> onThread(() -> {
             if (stopped) {
                 if (ar.succeeded()) {
                     ar.result().close();
@@ -114,9 +123,9 @@ public final class WanLinkClient implements AutoCloseable {
             socket = s;
             decoder = new WanFrames.Decoder();
             connectedTo = a;
-            s.handler(b -> thread.execute(() -> onBytes(s, b)));
-            s.closeHandler(v -> thread.execute(() -> onClosed(s, "closed by peer")));
-            s.exceptionHandler(e -> thread.execute(() -> onClosed(s, "socket error: " + e.getMessage())));
+            s.handler(b -> onThread(() -> onBytes(s, b)));
+            s.closeHandler(v -> onThread(() -> onClosed(s, "closed by peer")));
+            s.exceptionHandler(e -> onThread(() -> onClosed(s, "socket error: " + e.getMessage())));
             write(sender.onConnected(System.currentTimeMillis()));
         }));
     }
@@ -128,7 +137,9 @@ public final class WanLinkClient implements AutoCloseable {
         if (state != State.REFUSED) {
             state = State.DOWN;
         }
-        thread.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        if (!thread.isShutdown()) {
+            thread.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void onBytes(NetSocket s, Buffer b) {

@@ -11,8 +11,9 @@ import java.util.TreeMap;
  *
  * <p>Data frames are handed to the {@link WanApplier} strictly in spool order: the first one after
  * {@code Hello} sets the expectation, each later one must be the next seq; one behind it is a
- * retransmission of something already handed on (dropped here, counted), one ahead of it is a gap
- * left by a lost or reordered frame (dropped; the sender resends). The decision that counts —
+ * retransmission of something already handed on (dropped here, counted), one ahead of it waits in a
+ * bounded reorder buffer ({@value #AHEAD_MAX} frames) until the frames before it arrive — a frame
+ * lost for good is resent by the sender, whose resend fills the gap. The decision that counts —
  * applied or duplicate — is the applier's. Acknowledgements are cumulative: {@code Ack(n)} once every
  * frame up to n of this connection completed.
  */
@@ -36,7 +37,10 @@ public final class WanReceiver {
         public volatile long outOfOrderDropped;
     }
 
+    static final int AHEAD_MAX = 4096;
+
     private final WanApplier applier;
+    private final TreeMap<Long, WanFrame.Data> ahead = new TreeMap<>();
     private final Counters counters;
     private String originLan;
     private long epoch;
@@ -113,13 +117,25 @@ public final class WanReceiver {
             return Result.NOTHING;
         }
         if (d.spoolSeq() > expected) {
-            counters.outOfOrderDropped++; // a gap: the sender resends from its last acknowledgement
+            counters.outOfOrderDropped++; // ahead of a gap: kept until the gap fills (or the sender resends)
+            if (ahead.size() < AHEAD_MAX) {
+                ahead.putIfAbsent(d.spoolSeq(), d);
+            }
             return Result.NOTHING;
         }
+        handOn(d, onComplete);
+        WanFrame.Data next;
+        while ((next = ahead.remove(expected)) != null) {
+            handOn(next, onComplete);
+        }
+        ahead.headMap(expected).clear();
+        return Result.NOTHING;
+    }
+
+    private void handOn(WanFrame.Data d, CompletionSink onComplete) {
         expected++;
         long seq = d.spoolSeq();
         applier.apply(originLan, epoch, d).whenComplete((outcome, failure) -> onComplete.completed(seq, outcome, failure));
-        return Result.NOTHING;
     }
 
     /** A completion from the applier, on the connection's thread. */
