@@ -26,7 +26,13 @@ import java.util.concurrent.TimeoutException;
 public final class NodeProcess {
     /** How a node is started; {@code commandPrefix} runs it elsewhere (e.g. {@code ip netns exec ns1}). */
     public record Spec(String nodeId, String bindAddress, int httpPort, int clusterPort, int wanPort,
-                       List<String> seeds, Path dataDir, Path logDir, Path jar, List<String> commandPrefix) { }
+                       List<String> seeds, Path dataDir, Path logDir, Path jar, List<String> commandPrefix,
+                       List<String> extraFlags) {
+        public Spec(String nodeId, String bindAddress, int httpPort, int clusterPort, int wanPort,
+                    List<String> seeds, Path dataDir, Path logDir, Path jar, List<String> commandPrefix) {
+            this(nodeId, bindAddress, httpPort, clusterPort, wanPort, seeds, dataDir, logDir, jar, commandPrefix, List.of());
+        }
+    }
 
     /** The lifecycle as the harness drives it; {@link #state()} is what the last command left it in. */
     public enum State { NEW, RUNNING, PAUSED, DEAD }
@@ -91,8 +97,11 @@ public final class NodeProcess {
                 "--data-dir", spec.dataDir().toString(),
                 "--http-port", Integer.toString(spec.httpPort()),
                 "--cluster-port", Integer.toString(spec.clusterPort()),
-                "--wan-port", Integer.toString(spec.wanPort()),
-                "--seeds", String.join(",", spec.seeds())));
+                "--wan-port", Integer.toString(spec.wanPort())));
+        if (!spec.seeds().isEmpty()) { // none: a single node, not a LAN group of one
+            command.addAll(List.of("--seeds", String.join(",", spec.seeds())));
+        }
+        command.addAll(spec.extraFlags()); // e.g. --lan, --wan-peer
         starts++;
         Path stdout = spec.logDir().resolve(id() + ".out");
         Files.writeString(stdout, "=== start " + starts + ": " + String.join(" ", command) + "\n",
