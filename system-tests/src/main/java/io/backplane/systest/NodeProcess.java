@@ -41,6 +41,8 @@ public final class NodeProcess {
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
 
     private final Spec spec;
+    /** Environment for the next start only (e.g. an armed crash point); cleared by it. */
+    private java.util.Map<String, String> nextStartEnv = java.util.Map.of();
     private Process process;
     private CompletableFuture<Void> ready;
     private State state = State.NEW;
@@ -72,6 +74,26 @@ public final class NodeProcess {
 
     public synchronized boolean isRunning() {
         return state == State.RUNNING;
+    }
+
+    /** Extra environment variables for the next start only, e.g. {@code BACKPLANE_CRASH_POINT}. */
+    public synchronized void envForNextStart(java.util.Map<String, String> env) {
+        nextStartEnv = java.util.Map.copyOf(env);
+    }
+
+    /** Waits for the process to exit on its own (a crash point) and marks it dead; false on timeout. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        boolean exited = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (exited) {
+            synchronized (this) {
+                state = State.DEAD;
+            }
+        }
+        return exited;
     }
 
     public synchronized long pid() {
@@ -106,9 +128,11 @@ public final class NodeProcess {
         Path stdout = spec.logDir().resolve(id() + ".out");
         Files.writeString(stdout, "=== start " + starts + ": " + String.join(" ", command) + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        process = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.appendTo(spec.logDir().resolve(id() + ".err").toFile()))
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(spec.logDir().resolve(id() + ".err").toFile()));
+        builder.environment().putAll(nextStartEnv);
+        nextStartEnv = java.util.Map.of();
+        process = builder.start();
         state = State.RUNNING;
         ready = new CompletableFuture<>();
         Process started = process;

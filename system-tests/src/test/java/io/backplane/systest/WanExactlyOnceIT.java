@@ -151,7 +151,7 @@ class WanExactlyOnceIT {
      * One sequential publisher: each post has its own key and is retried with it on the next origin
      * node until it is answered 2xx (or 60 s pass), so acknowledgement order is origin order.
      */
-    private static void publish(WanLans lans, List<WanChecker.Acked> acked, Set<String> attempted, List<String> unresolved,
+    static void publish(WanLans lans, List<WanChecker.Acked> acked, Set<String> attempted, List<String> unresolved,
                                 AtomicBoolean stop) {
         int i = 0;
         while (!stop.get()) {

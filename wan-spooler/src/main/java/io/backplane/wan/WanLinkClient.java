@@ -194,6 +194,9 @@ public final class WanLinkClient implements AutoCloseable {
         if (frames.isEmpty() || socket == null) {
             return;
         }
+        if (frames.get(frames.size() - 1) instanceof WanFrame.Data) {
+            CrashPoints.hit(CrashPoints.BEFORE_SEND);
+        }
         if (frames.size() == 1) {
             socket.write(Buffer.buffer(WanFrames.encode(frames.get(0))));
             return;

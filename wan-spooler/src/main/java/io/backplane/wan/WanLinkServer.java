@@ -146,6 +146,9 @@ public final class WanLinkServer implements AutoCloseable {
         if (in.closed) {
             return;
         }
+        if (!r.frames().isEmpty() && r.frames().get(0) instanceof WanFrame.Ack) {
+            CrashPoints.hit(CrashPoints.AFTER_APPLY_BEFORE_ACK);
+        }
         for (WanFrame f : r.frames()) {
             in.socket.write(Buffer.buffer(WanFrames.encode(f)));
         }

@@ -161,7 +161,13 @@ public final class WanService implements AutoCloseable {
         server = new WanLinkServer(vertx, new NetServerOptions(), new Applier());
         wanPort = server.listen(config.bind(), config.wanPort());
         if (replicator != null) {
-            replicator.onWanTrim((lan, through) -> thread.execute(() -> trimmed(lan, through)));
+            replicator.onWanTrim((lan, through) -> {
+                try {
+                    thread.execute(() -> trimmed(lan, through)); // off the sequencer: trimming is RocksDB work
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // shutting down: the next start trims from the next acknowledgement
+                }
+            });
         }
         thread.scheduleWithFixedDelay(this::tick, 0, 100, TimeUnit.MILLISECONDS);
         return wanPort;
@@ -212,8 +218,12 @@ public final class WanService implements AutoCloseable {
         if (full != null) {
             return CompletableFuture.failedFuture(new ServiceUnavailableException(full));
         }
+        io.backplane.wan.CrashPoints.hit(io.backplane.wan.CrashPoints.SPOOL_BEFORE_APPEND);
         return topics.post(p.spool, SpoolFormat.spoolPayload(target, payload), SpoolFormat.spoolKey(target, idempotencyKey))
-                .thenApply(r -> new PostResult(SpoolFormat.spooledAnswer(target, peerLan, r.ackJson()), r.duplicate()));
+                .thenApply(r -> {
+                    io.backplane.wan.CrashPoints.hit(io.backplane.wan.CrashPoints.SPOOL_BEFORE_ANSWER);
+                    return new PostResult(SpoolFormat.spooledAnswer(target, peerLan, r.ackJson()), r.duplicate());
+                });
     }
 
     private String spoolFull(Peer p) {
@@ -299,6 +309,7 @@ public final class WanService implements AutoCloseable {
     }
 
     private void onAcknowledged(Peer p, long through) {
+        io.backplane.wan.CrashPoints.hit(io.backplane.wan.CrashPoints.BEFORE_TRIM);
         trimmed(p.lan, through);
         if (replicator != null) {
             replicator.multicastWanTrim(p.lan, through);
