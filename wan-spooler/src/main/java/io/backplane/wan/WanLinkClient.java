@@ -180,10 +180,8 @@ public final class WanLinkClient implements AutoCloseable {
                 drop("nothing received for a while");
                 return;
             }
-            if (socket.writeQueueFull()) {
-                return; // TCP back-pressure: the proxy or the peer is slow
-            }
-            write(sender.poll(now, spool, FRAMES_PER_POLL));
+            // TCP back-pressure (a slow link or peer): no new data, but heartbeats still go out.
+            write(sender.poll(now, spool, socket.writeQueueFull() ? 0 : FRAMES_PER_POLL));
         } catch (RuntimeException e) {
             log.error("WAN link to {}: {}", peerLan, e.toString(), e);
             drop("internal error: " + e.getMessage());

@@ -154,7 +154,7 @@ public final class WanSender {
             inFlight = 0;
         }
         long room = Math.min(config.windowFrames() - inFlight, maxFrames);
-        if (room <= 0) {
+        if (room <= 0 || maxFrames <= 0) {
             return out;
         }
         if (nextToSend < spool.firstSeq()) {

@@ -77,7 +77,11 @@ public final class WanService implements AutoCloseable {
         final String spool;
         final List<WanLinkClient.Address> addresses = new ArrayList<>();
         volatile WanLinkClient client;
+        /** The highest spool seq the peer acknowledged durably, as known here (from our link or a WanTrim). */
         volatile long lastAcked = -1;
+        /** What this node's spool replica is trimmed through, and what it last told the LAN (wan thread). */
+        long trimmedThrough = -1;
+        long announced = -1;
         // Depth, refreshed by the wan thread (read by posts on event loops without touching RocksDB).
         volatile long firstSeq = 1;
         volatile long lastSeq;
@@ -248,6 +252,7 @@ public final class WanService implements AutoCloseable {
         try {
             Long epoch = activeEpoch();
             for (Peer p : peers.values()) {
+                trimAndAnnounce(p);
                 refreshDepth(p);
                 WanLinkClient c = p.client;
                 if (epoch != null && (c == null || c.sender().epoch() != epoch)) {
@@ -311,23 +316,35 @@ public final class WanService implements AutoCloseable {
     private void onAcknowledged(Peer p, long through) {
         io.backplane.wan.CrashPoints.hit(io.backplane.wan.CrashPoints.BEFORE_TRIM);
         trimmed(p.lan, through);
-        if (replicator != null) {
-            replicator.multicastWanTrim(p.lan, through);
-        }
     }
 
-    /** The peer holds the spool durably through {@code through}: trim it here (any member). */
+    /**
+     * The peer holds the spool durably through {@code through} (any member learns it): recorded here,
+     * trimmed by {@link #trimAndAnnounce} at most ten times a second — one range delete per acknowledgement
+     * would leave RocksDB a tombstone per message to skip on every read of the spool.
+     */
     private void trimmed(String lan, long through) {
         Peer p = peers.get(lan);
         if (p == null || closed) {
             return;
         }
         synchronized (p) {
-            if (through <= p.lastAcked) {
-                return;
+            if (through > p.lastAcked) {
+                p.lastAcked = through;
             }
-            p.lastAcked = through;
-            store.trimThrough(p.spool, through);
+        }
+    }
+
+    /** Wan thread: trims this replica of the spool to the acknowledgement, and the active spooler tells the LAN. */
+    private void trimAndAnnounce(Peer p) {
+        long acked = p.lastAcked;
+        if (acked > p.trimmedThrough) {
+            store.trimThrough(p.spool, acked);
+            p.trimmedThrough = acked;
+        }
+        if (replicator != null && p.client != null && acked > p.announced) {
+            replicator.multicastWanTrim(p.lan, acked);
+            p.announced = acked;
         }
     }
 

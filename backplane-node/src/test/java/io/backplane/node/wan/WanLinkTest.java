@@ -136,7 +136,8 @@ class WanLinkTest {
 
         assertThat(idsOn(ny[0], "/Q/IBM")).containsExactlyElementsOf(posted);
         // Trimmed exactly as acknowledged: nothing left, nothing before it.
-        await().atMost(Duration.ofSeconds(10)).until(() -> link(geneva).path("spooled").asLong() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> link(geneva).path("spooled").asLong() == 0
+                && link(geneva).path("spoolFirstSeq").asLong() == 131); // trimmed within 100 ms of the ack
         JsonNode l = link(geneva);
         assertThat(l.path("lastAcked").asLong()).isEqualTo(130);
         assertThat(l.path("spoolFirstSeq").asLong()).isEqualTo(131);
