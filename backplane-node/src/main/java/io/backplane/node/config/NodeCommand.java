@@ -90,8 +90,11 @@ public final class NodeCommand {
         String spoolAge = pick(wanSpoolMaxAge, file.string("wan-spool-max-age"), null);
         long maxBytes = spoolBytes == null ? NodeConfig.DEFAULT_WAN_SPOOL_MAX_BYTES : Units.bytes(spoolBytes, "--wan-spool-max-bytes");
         long maxAge = spoolAge == null ? NodeConfig.DEFAULT_WAN_SPOOL_MAX_AGE_MILLIS : Units.millis(spoolAge, "--wan-spool-max-age");
-        if (maxBytes <= 0 || maxAge <= 0) {
-            throw new ConfigException("--wan-spool-max-bytes and --wan-spool-max-age must be > 0");
+        if (maxBytes <= 0) {
+            throw new ConfigException("--wan-spool-max-bytes must be > 0, was '" + spoolBytes + "'");
+        }
+        if (maxAge <= 0) {
+            throw new ConfigException("--wan-spool-max-age must be > 0, was '" + spoolAge + "'");
         }
         return new NodeConfig(resolvedNodeId, resolvedLan, resolvedDataDir, resolvedBind, http, cluster,
                 resolvedSeeds, wan, peers, limits(file), retention(file), idempotencyRetention(file), wanListen,
