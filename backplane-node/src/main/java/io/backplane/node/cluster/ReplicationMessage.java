@@ -92,7 +92,8 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
                 }
                 writeBytes(out, p.contentTypeJson);
                 writeBytes(out, p.envelopeTail);
-                if (p.wan != null) { // trailing and optional: a client's post is encoded as before
+                out.writeBoolean(p.wan != null); // always present: a torn post never reads as a client's
+                if (p.wan != null) {
                     out.writeUTF(p.wan.originLan());
                     out.writeLong(p.wan.epoch());
                     out.writeLong(p.wan.spoolSeq());
@@ -146,7 +147,7 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
                     String key = in.readBoolean() ? in.readUTF() : null;
                     byte[] contentType = readBytes(in);
                     byte[] tail = readBytes(in);
-                    WanOrigin wan = in.available() > 0 ? new WanOrigin(in.readUTF(), in.readLong(), in.readLong()) : null;
+                    WanOrigin wan = in.readBoolean() ? new WanOrigin(in.readUTF(), in.readLong(), in.readLong()) : null;
                     yield new Post(id, topic, ts, key, contentType, tail, wan);
                 }
                 case MARK -> new Mark(in.readLong(), in.readLong());
