@@ -42,12 +42,16 @@ public final class BackplaneNode implements AutoCloseable {
     private final int httpPort;
     /** Null on a single node (no {@code --seeds}). */
     private final Replicator replicator;
+    /** Null when the node has no WAN port nor peer (see {@link NodeConfig#wanListen()}). */
+    private final io.backplane.node.wan.WanService wan;
 
     /** Completes when the node asks its process to stop (a drain finished: docs/OPERATIONS.md). */
     private final java.util.concurrent.CompletableFuture<Void> exitRequested;
 
     private BackplaneNode(NodeConfig config, HistoryStore store, LocalTopicService topics, Vertx vertx, int httpPort,
-                          Replicator replicator, java.util.concurrent.CompletableFuture<Void> exitRequested) {
+                          Replicator replicator, io.backplane.node.wan.WanService wan,
+                          java.util.concurrent.CompletableFuture<Void> exitRequested) {
+        this.wan = wan;
         this.exitRequested = exitRequested;
         this.config = config;
         this.store = store;
@@ -88,17 +92,33 @@ public final class BackplaneNode implements AutoCloseable {
                             openClusterState(dataDir), metrics, config.idempotencyRetentionMillis(),
                             io.backplane.history.HistoryStoreConfig.DEFAULT_IDEMPOTENCY_KEYS_PER_TOPIC)
                     : null;
+            io.backplane.node.wan.WanService wan = config.wanListen()
+                    ? new io.backplane.node.wan.WanService(config, vertx, topics, store, replicator, identity.incarnation())
+                    : null;
             LocalTopicService service = topics;
             io.backplane.node.http.Drain drain = new io.backplane.node.http.Drain(service::inflightPosts,
                     () -> exitRequested.complete(null));
             HttpApi api = new HttpApi(vertx, config, topics, store, metrics,
-                    clustered ? () -> ClusterJson.view(config, replicator) : null)
+                    clustered ? () -> ClusterJson.view(config, replicator) : null, wan)
                     .withOps(new io.backplane.node.http.OpsRoutes(vertx, config.nodeId(), config.lan(), dataDir, store,
                             topics, drain));
             int port = listen(vertx, api, config, eventLoops);
             httpPort.set(port);
             log.info("node {} of LAN {} (incarnation {}) serving http on {}:{}", config.nodeId(), config.lan(),
                     identity.incarnation(), config.bind(), port);
+            if (wan != null) {
+                try {
+                    wan.start();
+                } catch (Exception e) {
+                    Throwable root = e;
+                    while (root.getCause() != null && root.getCause() != root) {
+                        root = root.getCause();
+                    }
+                    throw new StartupException("cannot listen on WAN port " + config.bind() + ":" + config.wanPort() + ": "
+                            + (root instanceof BindException ? "address already in use" : String.valueOf(root.getMessage())));
+                }
+                wan.registerMetrics(metrics.registry());
+            }
             if (replicator != null) {
                 try {
                     replicator.start();
@@ -107,7 +127,7 @@ public final class BackplaneNode implements AutoCloseable {
                             + config.clusterPort() + ": " + e.getMessage());
                 }
             }
-            return new BackplaneNode(config, store, topics, vertx, port, replicator, exitRequested);
+            return new BackplaneNode(config, store, topics, vertx, port, replicator, wan, exitRequested);
         } catch (RuntimeException e) {
             if (vertx != null) {
                 vertx.close();
@@ -201,6 +221,11 @@ public final class BackplaneNode implements AutoCloseable {
         return seeds.size() + (listsItself ? 0 : 1);
     }
 
+    /** The WAN port actually listened on, or -1 when the node opens none. */
+    public int wanPort() {
+        return wan == null ? -1 : wan.port();
+    }
+
     /** The cluster port actually listened on, or -1 on a single node. */
     public int clusterPort() {
         return replicator == null ? -1 : replicator.link().clusterPort();
@@ -287,6 +312,9 @@ public final class BackplaneNode implements AutoCloseable {
     @Override
     public void close() {
         log.info("shutting down node {}", config.nodeId());
+        if (wan != null) {
+            wan.close(); // stop shipping and receiving before the LAN group goes
+        }
         if (replicator != null) {
             replicator.close(); // first: the others stop counting on us at once
         }

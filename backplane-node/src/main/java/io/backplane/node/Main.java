@@ -63,6 +63,9 @@ public final class Main {
         if (node.clusterPort() >= 0) {
             out.println("listening cluster=" + node.clusterPort());
         }
+        if (node.wanPort() >= 0) {
+            out.println("listening wan=" + node.wanPort());
+        }
         out.flush();
         try {
             // "ready" once the node serves: clustered, that is once it is in a primary view and holds

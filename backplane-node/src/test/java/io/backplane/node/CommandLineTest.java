@@ -46,7 +46,8 @@ class CommandLineTest {
     void badFlagValuesExitTwoWithOneLineNamingTheFlag() {
         for (List<String> args : List.of(List.of("--http-port", "abc"), List.of("--http-port", "70000"),
                 List.of("--lan", "bad_lan"), List.of("--node-id", "has space"), List.of("--seeds", "nohost"),
-                List.of("--wan-peer", "GENEVA"))) {
+                List.of("--wan-peer", "GENEVA"), List.of("--wan-peer", "GENEVA=nohost"),
+                List.of("--wan-spool-max-bytes", "lots"), List.of("--wan-spool-max-age", "0s"))) {
             NodeProcess node = NodeProcess.launch(args.toArray(String[]::new));
             assertThat(node.waitFor(30)).as(args.toString()).isEqualTo(2);
             assertOneLineNaming(node, args.get(0));

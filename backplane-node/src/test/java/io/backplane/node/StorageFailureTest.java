@@ -119,6 +119,26 @@ class StorageFailureTest {
         }
 
         @Override
+        public void trimThrough(String topic, long throughSeq) {
+            delegate.trimThrough(topic, throughSeq);
+        }
+
+        @Override
+        public long retainedBytes(String topic) {
+            return delegate.retainedBytes(topic);
+        }
+
+        @Override
+        public java.util.Map<String, io.backplane.history.WanMark> wanMarks() {
+            return delegate.wanMarks();
+        }
+
+        @Override
+        public void putWanMarks(java.util.Collection<io.backplane.history.WanMark> marks) {
+            delegate.putWanMarks(marks);
+        }
+
+        @Override
         public void checkpoint(java.nio.file.Path target) {
             delegate.checkpoint(target);
         }

@@ -190,6 +190,11 @@ final class GroupCommitWriter implements Runnable {
         if (request.idempotencyKey() != null) {
             addIdempotencyEntry(batch, topic, request);
         }
+        if (request.wanMark() != null) {
+            // Same batch as the record: applied and marked together, or neither (WanMark).
+            batch.put(rocks.meta, StorageFormat.wanMarkKey(request.wanMark().originLan()),
+                    StorageFormat.wanMarkValue(request.wanMark()));
+        }
         accepted.add(append);
         return null;
     }

@@ -98,6 +98,26 @@ public interface HistoryStore extends AutoCloseable {
      */
     void checkpoint(Path target);
 
+    /**
+     * Removes the topic's records up to and including {@code throughSeq} (only those it holds), as
+     * retention would, durably enough for a trim: a trim lost in a crash only keeps records longer.
+     * Seqs are never reused after it. For WAN spools: entries go once the peer LAN has them durably.
+     * Blocks the calling thread (not the writer).
+     */
+    void trimThrough(String topic, long throughSeq);
+
+    /** The body bytes the topic retains now (0 when unknown): a WAN spool's depth in bytes. */
+    long retainedBytes(String topic);
+
+    /** Every WAN receiver high-water mark, by origin LAN (written with {@link AppendRequest#wanMark()}). */
+    java.util.Map<String, WanMark> wanMarks();
+
+    /**
+     * Writes WAN marks as they are, fsynced, outside any append: what a replica that takes its LAN's
+     * state by transfer does, before it applies anything newer. Blocks the calling thread.
+     */
+    void putWanMarks(java.util.Collection<WanMark> marks);
+
     /** Runs retention once, synchronously (the background task calls this periodically). */
     void applyRetention();
 

@@ -69,6 +69,35 @@ final class RetentionTask {
 
     private void trim(TopicState topic, RetentionRule rule, long nowMillis) throws RocksDBException {
         TopicState.Bounds bounds = topic.bounds();
+        trimWhile(topic, (seq, timestampMillis, retainedBytes) ->
+                RetentionPolicy.mustTrim(rule, nowMillis, bounds.lastSeq(), retainedBytes, seq, timestampMillis));
+    }
+
+    /** Decides, oldest record first, whether a record goes; the walk stops at the first "no". */
+    interface TrimDecision {
+        boolean trim(long seq, long timestampMillis, long retainedBodyBytes);
+    }
+
+    /**
+     * Trims the topic's records up to and including {@code throughSeq} (fewer when the topic ends
+     * before it), as retention does: one range delete plus the new {@code trimmedThrough}, under the
+     * trim lock, so it never races a tail truncation or skip. What a WAN spool does once its peer LAN
+     * has acknowledged entries durably.
+     */
+    void trimThrough(TopicState topic, long throughSeq) throws RocksDBException {
+        trimLock.lock();
+        try {
+            trimWhile(topic, (seq, timestampMillis, retainedBytes) -> seq <= throughSeq);
+        } finally {
+            trimLock.unlock();
+        }
+    }
+
+    private void trimWhile(TopicState topic, TrimDecision decision) throws RocksDBException {
+        TopicState.Bounds bounds = topic.bounds();
+        if (bounds.count() == 0) {
+            return;
+        }
         long retainedBytes = bounds.bodyBytes();
         long trimThrough = bounds.firstSeq() - 1;
         try (Slice upperBound = new Slice(StorageFormat.seqKey(topic.id, bounds.lastSeq() + 1));
@@ -85,7 +114,7 @@ final class RetentionTask {
                 headerBuffer.clear();
                 int valueBytes = it.value(headerBuffer);
                 long timestampMillis = headerBuffer.getLong(StorageFormat.MESSAGE_TIMESTAMP_OFFSET);
-                if (!RetentionPolicy.mustTrim(rule, nowMillis, bounds.lastSeq(), retainedBytes, seq, timestampMillis)) {
+                if (!decision.trim(seq, timestampMillis, retainedBytes)) {
                     break;
                 }
                 retainedBytes -= StorageFormat.bodyLength(valueBytes);

@@ -258,6 +258,61 @@ public final class RocksHistoryStore implements HistoryStore {
         });
     }
 
+    @Override
+    public void trimThrough(String topic, long throughSeq) {
+        Objects.requireNonNull(topic, "topic");
+        whileOpen(() -> {
+            TopicState state = table.get(topic);
+            if (state != null) {
+                try {
+                    retention.trimThrough(state, throughSeq);
+                } catch (RocksDBException e) {
+                    throw new HistoryStoreException("trimming " + topic + " failed: " + e.getMessage(), e);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public long retainedBytes(String topic) {
+        TopicState state = table.get(topic);
+        return state == null ? 0 : state.bounds().bodyBytes();
+    }
+
+    @Override
+    public java.util.Map<String, WanMark> wanMarks() {
+        return whileOpen(() -> {
+            java.util.Map<String, WanMark> out = new java.util.TreeMap<>();
+            byte[] prefix = {StorageFormat.META_WAN_MARK};
+            try (org.rocksdb.RocksIterator it = rocks.db.newIterator(rocks.meta)) {
+                for (it.seek(prefix); it.isValid() && it.key().length > 0 && it.key()[0] == StorageFormat.META_WAN_MARK; it.next()) {
+                    WanMark m = StorageFormat.wanMark(it.key(), it.value());
+                    out.put(m.originLan(), m);
+                }
+                it.status();
+            } catch (RocksDBException e) {
+                throw new HistoryStoreException("reading WAN marks failed: " + e.getMessage(), e);
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void putWanMarks(java.util.Collection<WanMark> marks) {
+        whileOpen(() -> {
+            try (org.rocksdb.WriteBatch batch = new org.rocksdb.WriteBatch()) {
+                for (WanMark m : marks) {
+                    batch.put(rocks.meta, StorageFormat.wanMarkKey(m.originLan()), StorageFormat.wanMarkValue(m));
+                }
+                rocks.db.write(rocks.syncWrite, batch);
+            } catch (RocksDBException e) {
+                throw new HistoryStoreException("writing WAN marks failed: " + e.getMessage(), e);
+            }
+            return null;
+        });
+    }
+
     /** {@inheritDoc} Uses {@link HistoryStoreConfig#clockMillis()} for "now". */
     @Override
     public void applyRetention() {

@@ -177,6 +177,25 @@ final class StorageFormat {
                 .put(value, 8, value.length - 8).array();
     }
 
+    /** {@code meta} kind of a WAN receiver's high-water mark; the rest of the key is the origin LAN's name. */
+    static final byte META_WAN_MARK = 'W';
+
+    static byte[] wanMarkKey(String originLan) {
+        byte[] lan = originLan.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + lan.length).put(META_WAN_MARK).put(lan).array();
+    }
+
+    /** epoch (u64 big-endian) + spool seq (u64 big-endian). */
+    static byte[] wanMarkValue(WanMark mark) {
+        return ByteBuffer.allocate(16).putLong(mark.epoch()).putLong(mark.spoolSeq()).array();
+    }
+
+    static WanMark wanMark(byte[] key, byte[] value) {
+        Invariants.check(value.length == 16, "WAN mark value has %s bytes", value.length);
+        ByteBuffer v = ByteBuffer.wrap(value);
+        return new WanMark(new String(key, 1, key.length - 1, java.nio.charset.StandardCharsets.UTF_8), v.getLong(), v.getLong());
+    }
+
     static byte[] metaKey(byte kind, int topicId) {
         return ByteBuffer.allocate(1 + TOPIC_ID_BYTES).put(kind).putInt(topicId).array();
     }

@@ -26,7 +26,13 @@ import java.util.concurrent.TimeoutException;
 public final class NodeProcess {
     /** How a node is started; {@code commandPrefix} runs it elsewhere (e.g. {@code ip netns exec ns1}). */
     public record Spec(String nodeId, String bindAddress, int httpPort, int clusterPort, int wanPort,
-                       List<String> seeds, Path dataDir, Path logDir, Path jar, List<String> commandPrefix) { }
+                       List<String> seeds, Path dataDir, Path logDir, Path jar, List<String> commandPrefix,
+                       List<String> extraFlags) {
+        public Spec(String nodeId, String bindAddress, int httpPort, int clusterPort, int wanPort,
+                    List<String> seeds, Path dataDir, Path logDir, Path jar, List<String> commandPrefix) {
+            this(nodeId, bindAddress, httpPort, clusterPort, wanPort, seeds, dataDir, logDir, jar, commandPrefix, List.of());
+        }
+    }
 
     /** The lifecycle as the harness drives it; {@link #state()} is what the last command left it in. */
     public enum State { NEW, RUNNING, PAUSED, DEAD }
@@ -35,6 +41,8 @@ public final class NodeProcess {
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
 
     private final Spec spec;
+    /** Environment for the next start only (e.g. an armed crash point); cleared by it. */
+    private java.util.Map<String, String> nextStartEnv = java.util.Map.of();
     private Process process;
     private CompletableFuture<Void> ready;
     private State state = State.NEW;
@@ -68,6 +76,26 @@ public final class NodeProcess {
         return state == State.RUNNING;
     }
 
+    /** Extra environment variables for the next start only, e.g. {@code BACKPLANE_CRASH_POINT}. */
+    public synchronized void envForNextStart(java.util.Map<String, String> env) {
+        nextStartEnv = java.util.Map.copyOf(env);
+    }
+
+    /** Waits for the process to exit on its own (a crash point) and marks it dead; false on timeout. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        boolean exited = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (exited) {
+            synchronized (this) {
+                state = State.DEAD;
+            }
+        }
+        return exited;
+    }
+
     public synchronized long pid() {
         if (process == null) {
             throw new IllegalStateException(id() + " was never started");
@@ -91,15 +119,20 @@ public final class NodeProcess {
                 "--data-dir", spec.dataDir().toString(),
                 "--http-port", Integer.toString(spec.httpPort()),
                 "--cluster-port", Integer.toString(spec.clusterPort()),
-                "--wan-port", Integer.toString(spec.wanPort()),
-                "--seeds", String.join(",", spec.seeds())));
+                "--wan-port", Integer.toString(spec.wanPort())));
+        if (!spec.seeds().isEmpty()) { // none: a single node, not a LAN group of one
+            command.addAll(List.of("--seeds", String.join(",", spec.seeds())));
+        }
+        command.addAll(spec.extraFlags()); // e.g. --lan, --wan-peer
         starts++;
         Path stdout = spec.logDir().resolve(id() + ".out");
         Files.writeString(stdout, "=== start " + starts + ": " + String.join(" ", command) + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        process = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.appendTo(spec.logDir().resolve(id() + ".err").toFile()))
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(spec.logDir().resolve(id() + ".err").toFile()));
+        builder.environment().putAll(nextStartEnv);
+        nextStartEnv = java.util.Map.of();
+        process = builder.start();
         state = State.RUNNING;
         ready = new CompletableFuture<>();
         Process started = process;

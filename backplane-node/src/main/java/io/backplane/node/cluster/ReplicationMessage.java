@@ -22,15 +22,31 @@ import java.util.List;
  * </ul>
  */
 public sealed interface ReplicationMessage permits ReplicationMessage.Post, ReplicationMessage.Mark,
-        ReplicationMessage.Status, ReplicationMessage.Promise {
+        ReplicationMessage.Status, ReplicationMessage.Promise, ReplicationMessage.WanTrim {
     byte POST = 1;
     byte MARK = 2;
     byte STATUS = 3;
     byte PROMISE = 4;
+    byte WAN_TRIM = 5;
 
-    /** A post as the taking node built it; {@code id} is unique across LANs and incarnations. */
+    /**
+     * A post as the taking node built it; {@code id} is unique across LANs and incarnations. {@code wan}
+     * is set for a post spooled to this LAN by another one (null for a client's post).
+     */
     record Post(String id, String topic, long timestampMillis, String idempotencyKey, byte[] contentTypeJson,
-                byte[] envelopeTail) implements ReplicationMessage {
+                byte[] envelopeTail, WanOrigin wan) implements ReplicationMessage {
+        public Post(String id, String topic, long timestampMillis, String idempotencyKey, byte[] contentTypeJson,
+                    byte[] envelopeTail) {
+            this(id, topic, timestampMillis, idempotencyKey, contentTypeJson, envelopeTail, null);
+        }
+    }
+
+    /** Where a spooled post comes from: its origin LAN, that LAN's sender epoch, and its spool seq there. */
+    record WanOrigin(String originLan, long epoch, long spoolSeq) {
+    }
+
+    /** (CBCAST) LAN {@code lan} acknowledged this LAN's spool for it durably through {@code through}: every member may trim. */
+    record WanTrim(String lan, long through) implements ReplicationMessage {
     }
 
     /** Durable here through ABCAST ordinal {@code ordinal} of view {@code viewId} (0 = everything before that view). */
@@ -46,10 +62,15 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
      * {@link Replicator}), whether it serves (its history is the group's, up to the install), and
      * every topic it holds.
      */
-    record Status(long viewId, long era, long promisedEra, boolean serving, List<TopicEntry> topics)
-            implements ReplicationMessage {
+    record Status(long viewId, long era, long promisedEra, boolean serving, List<TopicEntry> topics,
+                  List<io.backplane.history.WanMark> wanMarks) implements ReplicationMessage {
         public Status {
             topics = List.copyOf(topics);
+            wanMarks = List.copyOf(wanMarks);
+        }
+
+        public Status(long viewId, long era, long promisedEra, boolean serving, List<TopicEntry> topics) {
+            this(viewId, era, promisedEra, serving, topics, List.of());
         }
     }
 
@@ -71,6 +92,12 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
                 }
                 writeBytes(out, p.contentTypeJson);
                 writeBytes(out, p.envelopeTail);
+                out.writeBoolean(p.wan != null); // always present: a torn post never reads as a client's
+                if (p.wan != null) {
+                    out.writeUTF(p.wan.originLan());
+                    out.writeLong(p.wan.epoch());
+                    out.writeLong(p.wan.spoolSeq());
+                }
             } else if (m instanceof Mark k) {
                 out.writeByte(MARK);
                 out.writeLong(k.viewId);
@@ -87,10 +114,20 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
                     out.writeLong(e.lastSeq);
                     out.writeUTF(e.lastId);
                 }
+                out.writeInt(s.wanMarks.size());
+                for (io.backplane.history.WanMark wm : s.wanMarks) {
+                    out.writeUTF(wm.originLan());
+                    out.writeLong(wm.epoch());
+                    out.writeLong(wm.spoolSeq());
+                }
             } else if (m instanceof Promise p) {
                 out.writeByte(PROMISE);
                 out.writeLong(p.viewId);
                 out.writeLong(p.era);
+            } else if (m instanceof WanTrim t) {
+                out.writeByte(WAN_TRIM);
+                out.writeUTF(t.lan);
+                out.writeLong(t.through);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
@@ -108,7 +145,10 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
                     String topic = in.readUTF();
                     long ts = in.readLong();
                     String key = in.readBoolean() ? in.readUTF() : null;
-                    yield new Post(id, topic, ts, key, readBytes(in), readBytes(in));
+                    byte[] contentType = readBytes(in);
+                    byte[] tail = readBytes(in);
+                    WanOrigin wan = in.readBoolean() ? new WanOrigin(in.readUTF(), in.readLong(), in.readLong()) : null;
+                    yield new Post(id, topic, ts, key, contentType, tail, wan);
                 }
                 case MARK -> new Mark(in.readLong(), in.readLong());
                 case STATUS -> {
@@ -124,9 +164,18 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
                     for (int i = 0; i < n; i++) {
                         topics.add(new TopicEntry(in.readUTF(), in.readLong(), in.readUTF()));
                     }
-                    yield new Status(viewId, era, promisedEra, serving, topics);
+                    int marks = in.readInt();
+                    if (marks < 0) {
+                        throw new IllegalArgumentException("negative WAN mark count");
+                    }
+                    List<io.backplane.history.WanMark> wanMarks = new ArrayList<>(Math.min(marks, 1 << 10));
+                    for (int i = 0; i < marks; i++) {
+                        wanMarks.add(new io.backplane.history.WanMark(in.readUTF(), in.readLong(), in.readLong()));
+                    }
+                    yield new Status(viewId, era, promisedEra, serving, topics, wanMarks);
                 }
                 case PROMISE -> new Promise(in.readLong(), in.readLong());
+                case WAN_TRIM -> new WanTrim(in.readUTF(), in.readLong());
                 default -> throw new IllegalArgumentException("unknown replication message type " + type);
             };
         } catch (IOException e) {

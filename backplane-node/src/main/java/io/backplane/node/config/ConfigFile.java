@@ -18,7 +18,8 @@ import java.util.Set;
  */
 public final class ConfigFile {
     static final Set<String> TOP_LEVEL_KEYS = Set.of("node-id", "lan", "data-dir", "bind", "http-port",
-            "cluster-port", "seeds", "wan-port", "wan-peers", "limits", "retention", "idempotency-retention", "log-format");
+            "cluster-port", "seeds", "wan-port", "wan-peers", "wan-spool-max-bytes", "wan-spool-max-age", "limits", "retention",
+            "idempotency-retention", "log-format");
     static final Set<String> LIMIT_KEYS = Set.of("max-payload-bytes", "max-websocket-message-bytes",
             "max-subscriptions-per-connection", "max-outbound-bytes-per-connection", "max-inflight-posts",
             "max-history-limit", "max-replay-last");

@@ -48,6 +48,12 @@ public final class NodeCommand {
     @Option(names = "--wan-peer", paramLabel = "LAN=H:P[,H:P]", description = "a peer LAN and its nodes' WAN ports (repeatable)")
     List<String> wanPeers;
 
+    @Option(names = "--wan-spool-max-bytes", paramLabel = "SIZE", description = "bound of each WAN spool in bytes (default 1GiB); posts to a LAN whose spool is full get 503")
+    String wanSpoolMaxBytes;
+
+    @Option(names = "--wan-spool-max-age", paramLabel = "DURATION", description = "posts to a LAN whose oldest spooled post waits longer get 503 (default 7d)")
+    String wanSpoolMaxAge;
+
     @Option(names = "--config", paramLabel = "FILE", description = "the same settings as a YAML file; flags win over the file")
     Path config;
 
@@ -89,8 +95,20 @@ public final class NodeCommand {
             throw new ConfigException("--wan-peer names this node's own LAN '" + resolvedLan + "'");
         }
 
+        boolean wanListen = wanPort != null || file.integer("wan-port") != null || !peers.isEmpty();
+        String spoolBytes = pick(wanSpoolMaxBytes, file.string("wan-spool-max-bytes"), null);
+        String spoolAge = pick(wanSpoolMaxAge, file.string("wan-spool-max-age"), null);
+        long maxBytes = spoolBytes == null ? NodeConfig.DEFAULT_WAN_SPOOL_MAX_BYTES : Units.bytes(spoolBytes, "--wan-spool-max-bytes");
+        long maxAge = spoolAge == null ? NodeConfig.DEFAULT_WAN_SPOOL_MAX_AGE_MILLIS : Units.millis(spoolAge, "--wan-spool-max-age");
+        if (maxBytes <= 0) {
+            throw new ConfigException("--wan-spool-max-bytes must be > 0, was '" + spoolBytes + "'");
+        }
+        if (maxAge <= 0) {
+            throw new ConfigException("--wan-spool-max-age must be > 0, was '" + spoolAge + "'");
+        }
         return new NodeConfig(resolvedNodeId, resolvedLan, resolvedDataDir, resolvedBind, http, cluster,
-                resolvedSeeds, wan, peers, limits(file), retention(file), idempotencyRetention(file));
+                resolvedSeeds, wan, peers, limits(file), retention(file), idempotencyRetention(file), wanListen,
+                maxBytes, maxAge);
     }
 
     /** "text" or "json", as resolved by the last {@link #resolve} (text before it). */

@@ -44,6 +44,8 @@ public final class HttpApi {
     private final TopicService topics;
     private final HistoryStore store;
     private final NodeMetrics metrics;
+    /** Spools posts to other LANs; null in unit tests that build the API without one. */
+    private final io.backplane.node.wan.WanService wan;
     /** The LAN view as JSON for /api/v1/cluster when clustered; null on a single node. */
     private final java.util.function.Supplier<String> clusterView;
 
@@ -53,6 +55,12 @@ public final class HttpApi {
 
     public HttpApi(Vertx vertx, NodeConfig config, TopicService topics, HistoryStore store, NodeMetrics metrics,
                    java.util.function.Supplier<String> clusterView) {
+        this(vertx, config, topics, store, metrics, clusterView, null);
+    }
+
+    public HttpApi(Vertx vertx, NodeConfig config, TopicService topics, HistoryStore store, NodeMetrics metrics,
+                   java.util.function.Supplier<String> clusterView, io.backplane.node.wan.WanService wan) {
+        this.wan = wan;
         this.clusterView = clusterView;
         this.vertx = vertx;
         this.config = config;
@@ -80,7 +88,7 @@ public final class HttpApi {
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
         router.get("/api/v1/cluster").handler(this::cluster);
-        router.get("/api/v1/wan/links").handler(ctx -> json(ctx.response(), 200, "{\"links\":[]}"));
+        router.get("/api/v1/wan/links").handler(ctx -> json(ctx.response(), 200, wan == null ? "{\"links\":[]}" : wan.linksJson()));
         router.get("/api/v1/topics").handler(this::listTopics);
         if (clusterView != null) {
             // Node to node: a joining replica pulls the history suffix it lacks (docs/WIRE.md).
@@ -113,7 +121,7 @@ public final class HttpApi {
             return;
         }
         ctx.request().toWebSocket().onSuccess(ws ->
-                new WsConnection(ws, vertx.getOrCreateContext(), topics, config.limits(), config.lan(), metrics,
+                new WsConnection(ws, vertx.getOrCreateContext(), topics, config.limits(), config.lan(), metrics, wan,
                         ops == null ? null : ops.drain()).start())
                 .onFailure(e -> {
                     if (!ctx.response().ended()) {
@@ -133,7 +141,7 @@ public final class HttpApi {
             error(ctx.response(), 400, "bad-topic", e.getMessage());
             return;
         }
-        if (topic.isRemote(config.lan())) {
+        if (topic.isRemote(config.lan()) && wan == null) {
             error(ctx.response(), 503, "unavailable", "posts to LAN " + topic.lan()
                     + " need a WAN spool, which this node does not have");
             return;
@@ -154,8 +162,16 @@ public final class HttpApi {
         }
         HttpServerResponse response = ctx.response();
         io.vertx.core.Context context = vertx.getOrCreateContext();
-        topics.post(topic.path(), payload, key).whenComplete((result, failure) -> context.runOnContext(v -> {
-            if (failure == null) {
+        boolean remote = topic.isRemote(config.lan());
+        (remote ? wan.spool(topic.lan(), topic.path(), payload, key) : topics.post(topic.path(), payload, key))
+                .whenComplete((result, failure) -> context.runOnContext(v -> {
+            if (failure == null && remote) {
+                // 202 spooled (200 for a retry with the same key), CONTRACT.md §4
+                if (!response.closed()) {
+                    response.setStatusCode(result.duplicate() ? 200 : 202).putHeader("Content-Type", JSON)
+                            .end(Buffer.buffer(result.ackJson()));
+                }
+            } else if (failure == null) {
                 respondPosted(response, result);
             } else {
                 ApiError api = ApiError.of(failure);

@@ -51,12 +51,16 @@ final class WsConnection implements SubscriberSink {
     /** Null when the node has no drain (tests building a bare API). */
     private final Drain drain;
 
+    /** Spools posts to other LANs; null when this node has none (such posts get an error frame). */
+    private final io.backplane.node.wan.WanService wan;
+
     WsConnection(ServerWebSocket ws, Context context, TopicService topics, Limits limits, String lan, NodeMetrics metrics) {
-        this(ws, context, topics, limits, lan, metrics, null);
+        this(ws, context, topics, limits, lan, metrics, null, null);
     }
 
     WsConnection(ServerWebSocket ws, Context context, TopicService topics, Limits limits, String lan, NodeMetrics metrics,
-                 Drain drain) {
+                 io.backplane.node.wan.WanService wan, Drain drain) {
+        this.wan = wan;
         this.drain = drain;
         this.ws = ws;
         this.context = context;
@@ -218,7 +222,7 @@ final class WsConnection implements SubscriberSink {
             send(Frames.error(id, "bad-topic", e.getMessage()));
             return;
         }
-        if (topic.isRemote(lan)) {
+        if (topic.isRemote(lan) && wan == null) {
             send(Frames.error(id, "unavailable", "posts to LAN " + topic.lan() + " need a WAN spool, which this node does not have"));
             return;
         }
@@ -244,7 +248,8 @@ final class WsConnection implements SubscriberSink {
             send(Frames.error(id, "payload-too-large", "payload is larger than " + limits.maxPayloadBytes() + " bytes"));
             return;
         }
-        topics.post(topic.path(), payload, key).whenComplete((result, error) -> {
+        (topic.isRemote(lan) ? wan.spool(topic.lan(), topic.path(), payload, key) : topics.post(topic.path(), payload, key))
+                .whenComplete((result, error) -> {
             if (error == null) {
                 send(Frames.posted(id, result.ackJson()));
             } else {

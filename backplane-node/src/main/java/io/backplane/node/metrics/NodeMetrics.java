@@ -147,6 +147,11 @@ public final class NodeMetrics implements TopicMetrics, io.backplane.node.topic.
         rejoins.increment();
     }
 
+    /** For meters of other parts of the node (the WAN links). */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     public String scrape() {
         return registry.scrape();
     }

@@ -55,6 +55,10 @@ public final class LocalTopicService implements TopicService {
     private final List<ClientSubscription> patternSubscriptions = new ArrayList<>();
     private final String idPrefix;
     private long idCounter;
+    /** Duplicate suppression of posts spooled to this LAN by others (sequencer thread decides). */
+    private final WanGate wanGate = new WanGate();
+    /** Per origin LAN, the durability of the newest applied spooled post (single node: a duplicate waits for it). */
+    private final Map<String, CompletableFuture<Void>> remoteDurable = new HashMap<>();
     /** Sequences through the LAN group when clustered; null on a single node. Set before serving. */
     private volatile Replicator replicator;
 
@@ -67,10 +71,12 @@ public final class LocalTopicService implements TopicService {
         this.sequencer = Executors.newSingleThreadExecutor(r -> daemon(r, "backplane-topics"));
         AtomicInteger readerCount = new AtomicInteger();
         this.readers = Executors.newFixedThreadPool(2, r -> daemon(r, "backplane-replay-" + readerCount.incrementAndGet()));
-        for (TopicInfo info : store.topics("/")) {
+        // "" and not "/": internal topics (WAN spools, "~wan/LAN") are sequenced here too.
+        for (TopicInfo info : store.topics("")) {
             TopicState state = new TopicState(info.topic(), info.lastSeq());
             topics.put(info.topic(), state);
         }
+        wanGate.reload(store);
         log.info("topic service started with {} topics, message ids {}N", topics.size(), idPrefix);
     }
 
@@ -144,6 +150,102 @@ public final class LocalTopicService implements TopicService {
             result.completeExceptionally(new ServiceUnavailableException("node is shutting down"));
         }
         return result;
+    }
+
+    public WanGate wanGate() {
+        return wanGate;
+    }
+
+    /**
+     * Applies a post spooled to this LAN by {@code origin} exactly once (see {@link WanGate}): completes
+     * with APPLIED or DUPLICATE once durable (clustered: committed), or exceptionally when fenced, out
+     * of order or not serving. The message keeps the id it got on its origin LAN.
+     */
+    public CompletableFuture<io.backplane.wan.WanApplier.Outcome> applyRemote(String origin, long epoch,
+                                                                             io.backplane.wan.WanFrame.Data data) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            return CompletableFuture.failedFuture(new ServiceUnavailableException(reason));
+        }
+        if (inflightPosts.incrementAndGet() > config.maxInflightPosts()) {
+            inflightPosts.decrementAndGet();
+            return CompletableFuture.failedFuture(new TooManyRequestsException("too many posts waiting to be stored"));
+        }
+        long receivedNanos = System.nanoTime();
+        CompletableFuture<PostResult> result = new CompletableFuture<>();
+        result.whenComplete((r, e) -> inflightPosts.decrementAndGet());
+        Replicator r = replicator;
+        Runnable task = r == null
+                ? () -> sequenceRemote(origin, epoch, data, receivedNanos, result)
+                : () -> r.proposeRemote(origin, epoch, data, receivedNanos, result);
+        if (!runOnSequencer(task)) {
+            result.completeExceptionally(new ServiceUnavailableException("node is shutting down"));
+        }
+        return result.thenApply(pr -> pr.duplicate() ? io.backplane.wan.WanApplier.Outcome.DUPLICATE
+                : io.backplane.wan.WanApplier.Outcome.APPLIED);
+    }
+
+    /** Turns a gate refusal into the exception the WAN receiver expects (null for APPLY / DUPLICATE). */
+    static RuntimeException refusal(WanGate.Decision d, String origin, long epoch, long spoolSeq, WanGate gate) {
+        return switch (d) {
+            case STALE_EPOCH -> new io.backplane.wan.WanApplier.FencedException("epoch " + epoch + " of LAN " + origin
+                    + " is fenced by epoch " + gate.epoch(origin));
+            case OUT_OF_ORDER -> new io.backplane.wan.WanApplier.OutOfOrderException("spool seq " + spoolSeq + " of LAN "
+                    + origin + " is not next after " + gate.appliedHint(origin));
+            default -> null;
+        };
+    }
+
+    private void sequenceRemote(String origin, long epoch, io.backplane.wan.WanFrame.Data data, long receivedNanos,
+                                CompletableFuture<PostResult> result) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            result.completeExceptionally(new ServiceUnavailableException(reason));
+            return;
+        }
+        io.backplane.history.WanMark before = wanGate.markFor(origin);
+        WanGate.Decision decision = wanGate.decide(origin, epoch, data.spoolSeq());
+        if (decision == WanGate.Decision.DUPLICATE) {
+            // Acknowledged only once what it duplicates is durable: an ack lets the origin trim.
+            CompletableFuture<Void> pending = remoteDurable.getOrDefault(origin, CompletableFuture.completedFuture(null));
+            pending.whenComplete((ok, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    result.complete(new PostResult(new byte[0], true));
+                }
+            });
+            return;
+        }
+        RuntimeException refused = refusal(decision, origin, epoch, data.spoolSeq(), wanGate);
+        if (refused != null) {
+            result.completeExceptionally(refused);
+            return;
+        }
+        TopicState state = topicState(data.topic());
+        long seq = ++state.lastSeq;
+        long timestampMillis = Math.max(clockMillis.getAsLong(), state.lastTimestampMillis);
+        state.lastTimestampMillis = timestampMillis;
+        Payload payload = Payload.fromEncoded(data.contentTypeJson(), data.envelopeTail());
+        byte[] envelope = Envelopes.full(data.topic(), config.lan(), seq, data.id(), timestampMillis, payload);
+        byte[] ack = Envelopes.ack(data.topic(), config.lan(), seq, data.id(), timestampMillis, payload);
+        HistoryRecord record = new HistoryRecord(seq, timestampMillis, envelope);
+        CompletableFuture<Void> durable;
+        try {
+            durable = store.append(new AppendRequest(data.topic(), record, null, null, wanGate.markFor(origin)));
+        } catch (RuntimeException e) {
+            durable = CompletableFuture.failedFuture(e);
+        }
+        if (durable.isCompletedExceptionally() && refusedForLoad(durable)) {
+            // Take the seq and the mark back: the sender resends it.
+            state.lastSeq--;
+            wanGate.restore(origin, before);
+            result.completeExceptionally(new TooManyRequestsException("the history store's write queue is full"));
+            return;
+        }
+        remoteDurable.put(origin, durable);
+        durable.whenComplete((ignored, error) -> runOnSequencerOrFail(
+                () -> onDurable(state, seq, envelope, ack, null, receivedNanos, result, error), result));
     }
 
     private void sequence(String topic, Payload payload, String idempotencyKey, long receivedNanos,

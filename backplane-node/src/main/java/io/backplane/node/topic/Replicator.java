@@ -18,6 +18,7 @@ import io.backplane.node.cluster.ReplicationMessage.Post;
 import io.backplane.node.cluster.ReplicationMessage.Promise;
 import io.backplane.node.cluster.ReplicationMessage.Status;
 import io.backplane.node.cluster.ReplicationMessage.TopicEntry;
+import io.backplane.node.cluster.ReplicationMessage.WanTrim;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -117,6 +118,8 @@ public final class Replicator {
         final String key;
         final byte[] ack;
         final long receivedNanos;
+        /** Set for a spooled post from another LAN: its high-water mark, stored in the same batch (WanGate). */
+        io.backplane.history.WanMark wanMark;
         /** Completes once stored here; made when the entry is queued, completed when the store says so. */
         final CompletableFuture<Void> durable = new CompletableFuture<>();
 
@@ -152,7 +155,11 @@ public final class Replicator {
     private volatile String storageFailure;
     private volatile boolean serving;
     private volatile boolean closed;
-    private long era;
+    private volatile long era;
+    /** The WAN marks of the cut being applied (WanGate), decided with {@link #cut}. */
+    private List<io.backplane.history.WanMark> cutWanMarks = List.of();
+    /** Told when a member says the peer LAN acknowledged a spool through a seq (any member may trim). */
+    private volatile java.util.function.BiConsumer<String, Long> wanTrimListener;
 
     // Order and stability within the current view.
     private long ordinal;
@@ -344,6 +351,62 @@ public final class Replicator {
         proposed.put(id, new Origin(result, receivedNanos));
     }
 
+    /**
+     * Proposes a post spooled to this LAN by another one; {@link #sequence} decides at its place in the
+     * order whether it is applied, a duplicate, or refused (WanGate), alike on every member.
+     */
+    void proposeRemote(String origin, long epoch, io.backplane.wan.WanFrame.Data data, long receivedNanos,
+                       CompletableFuture<PostResult> result) {
+        String reason = unavailableReason();
+        if (reason != null) {
+            result.completeExceptionally(new ServiceUnavailableException(reason));
+            return;
+        }
+        Origin inFlight = proposed.get(data.id());
+        if (inFlight != null) {
+            // Resent over a new connection while the first proposal is still being ordered: one answer for both.
+            inFlight.result.whenComplete((r, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(r);
+                }
+            });
+            return;
+        }
+        if (proposed.size() >= PROPOSALS_MAX) {
+            result.completeExceptionally(new TooManyRequestsException("the LAN is ordering too many posts; retry shortly"));
+            return;
+        }
+        Post post = new Post(data.id(), data.topic(), System.currentTimeMillis(), null, data.contentTypeJson(),
+                data.envelopeTail(), new ReplicationMessage.WanOrigin(origin, epoch, data.spoolSeq()));
+        try {
+            link.multicast(Kind.ABCAST, ReplicationMessage.encode(post));
+        } catch (IllegalStateException e) {
+            result.completeExceptionally(new TooManyRequestsException("the LAN group's send queue is full; retry shortly"));
+            return;
+        }
+        proposed.put(data.id(), new Origin(result, receivedNanos));
+    }
+
+    /** The era of the history this node holds (any thread): part of its WAN sender epoch. */
+    public long era() {
+        return era;
+    }
+
+    /** Multicasts that LAN {@code lan} acknowledged this LAN's spool for it through {@code through}. */
+    public void multicastWanTrim(String lan, long through) {
+        service.runOnSequencer(() -> {
+            if (!closed && view != null) {
+                multicastQuietly(Kind.CBCAST, ReplicationMessage.encode(new WanTrim(lan, through)));
+            }
+        });
+    }
+
+    public void onWanTrim(java.util.function.BiConsumer<String, Long> listener) {
+        this.wanTrimListener = listener;
+    }
+
     private void expirePosts() {
         long now = System.nanoTime();
         Iterator<Origin> it = proposed.values().iterator();
@@ -409,6 +472,16 @@ public final class Replicator {
             onMark(d.id().sender(), mark);
             return;
         }
+        if (m instanceof WanTrim trim) {
+            java.util.function.BiConsumer<String, Long> l = wanTrimListener;
+            if (l != null) {
+                l.accept(trim.lan(), trim.through());
+            }
+            if (d.kind() == Kind.ABCAST) {
+                ordinal++;
+            }
+            return;
+        }
         if (d.kind() != Kind.ABCAST) {
             log.error("ignoring a {} sent by CBCAST from {}", m.getClass().getSimpleName(), d.id().sender());
             return;
@@ -438,7 +511,19 @@ public final class Replicator {
         Origin origin = proposed.remove(post.id());
         long receivedNanos = origin == null ? System.nanoTime() : origin.receivedNanos;
         Entry entry;
-        byte[] firstAck = post.idempotencyKey() == null ? null
+        WanGate.Decision wan = post.wan() == null ? null
+                : service.wanGate().decide(post.wan().originLan(), post.wan().epoch(), post.wan().spoolSeq());
+        RuntimeException refused = wan == null ? null : LocalTopicService.refusal(wan, post.wan().originLan(),
+                post.wan().epoch(), post.wan().spoolSeq(), service.wanGate());
+        if (refused != null) {
+            // Nothing stored, on any member; the receiving node closes its link and the sender resends.
+            if (origin != null) {
+                origin.result.completeExceptionally(refused);
+            }
+            return;
+        }
+        byte[] firstAck = wan == WanGate.Decision.DUPLICATE ? new byte[0]
+                : post.idempotencyKey() == null ? null
                 : answeredBefore(st, post.idempotencyKey(), post.timestampMillis());
         if (firstAck != null) {
             entry = new Entry(position, st, null, null, firstAck, receivedNanos);
@@ -459,6 +544,9 @@ public final class Replicator {
                 st.replicatedKeys.put(post.idempotencyKey(), ack);
             }
             entry = new Entry(position, st, new HistoryRecord(seq, ts, envelope), post.idempotencyKey(), ack, receivedNanos);
+            if (wan == WanGate.Decision.APPLY) {
+                entry.wanMark = service.wanGate().markFor(post.wan().originLan());
+            }
         }
         if (origin != null) {
             origin.position = position;
@@ -537,7 +625,7 @@ public final class Replicator {
             }
             CompletableFuture<Void> f;
             try {
-                f = store.append(new AppendRequest(e.topic.name, e.record, e.key, e.key == null ? null : e.ack));
+                f = store.append(new AppendRequest(e.topic.name, e.record, e.key, e.key == null ? null : e.ack, e.wanMark));
             } catch (RuntimeException ex) {
                 f = CompletableFuture.failedFuture(ex);
             }
@@ -712,7 +800,8 @@ public final class Replicator {
                 joinerHere ? ", joined" : "");
         metrics.view(next);
         publishState();
-        Status status = new Status(next.id(), era, clusterState.promised(), serving, topicTable());
+        Status status = new Status(next.id(), era, clusterState.promised(), serving, topicTable(),
+                serving ? List.copyOf(service.wanGate().snapshot()) : List.copyOf(store.wanMarks().values()));
         statusBytes = ReplicationMessage.encode(status);
         ownStatusSeen = false;
         statusSentNanos = System.nanoTime();
@@ -744,7 +833,7 @@ public final class Replicator {
             }
             return table;
         }
-        for (TopicInfo info : store.topics("/")) {
+        for (TopicInfo info : store.topics("")) { // "" and not "/": WAN spools are replicated too
             if (info.lastSeq() > 0) {
                 table.add(new TopicEntry(info.topic(), info.lastSeq(), lastIdInStore(info.topic(), info.lastSeq())));
             }
@@ -784,6 +873,7 @@ public final class Replicator {
                 targets.put(e.topic(), new CatchUp.Target(e.topic(), e.lastSeq(), e.lastId(), link.httpAddress(v.coordinator())));
             }
             cutEra = coordinator.era();
+            cutWanMarks = coordinator.wanMarks();
         } else {
             if (statuses.size() < v.size()) {
                 return;
@@ -808,6 +898,7 @@ public final class Replicator {
                     targets.put(e.topic(), new CatchUp.Target(e.topic(), e.lastSeq(), e.lastId(), link.httpAddress(servingMember)));
                 }
                 cutEra = s.era();
+                cutWanMarks = s.wanMarks();
             } else {
                 for (ProcessId m : v.members()) { // age order: ties go to the oldest
                     Status s = statuses.get(m);
@@ -821,6 +912,19 @@ public final class Replicator {
                         }
                     }
                 }
+                // WAN marks: per origin the highest among the newest era's members. A mark is written
+                // with the record that set it, and within an era histories are prefixes of the
+                // longest, so the highest mark belongs to a record the cut keeps.
+                Map<String, io.backplane.history.WanMark> best = new TreeMap<>();
+                for (ProcessId m : v.members()) {
+                    Status s = statuses.get(m);
+                    if (s.era() == maxEra) {
+                        for (io.backplane.history.WanMark wm : s.wanMarks()) {
+                            best.merge(wm.originLan(), wm, (a, b) -> a.spoolSeq() >= b.spoolSeq() ? a : b);
+                        }
+                    }
+                }
+                cutWanMarks = List.copyOf(best.values());
                 // Above every era any member ever promised: a recovery that never finished on some of
                 // its members still used its number up, so two recoveries never share one.
                 cutEra = maxPromised + 1;
@@ -906,6 +1010,17 @@ public final class Replicator {
             st.lastTimestampMillis = h.lastTimestampMillis();
             st.replicatedKeys = null;
         }
+        // The receiving side of the WAN: this replica's marks become the cut's, written before it serves
+        // (origins it knew but the cut does not are reset, like the records the catch-up truncated).
+        Map<String, io.backplane.history.WanMark> wanMarks = new TreeMap<>();
+        for (io.backplane.history.WanMark m : store.wanMarks().values()) {
+            wanMarks.put(m.originLan(), new io.backplane.history.WanMark(m.originLan(), 0, 0));
+        }
+        for (io.backplane.history.WanMark m : cutWanMarks) {
+            wanMarks.put(m.originLan(), m);
+        }
+        store.putWanMarks(wanMarks.values());
+        service.wanGate().set(cutWanMarks);
         cutCommitPending = true; // visible to readers and subscribers once a majority holds it
         era = done.era();
         clusterState.setEra(era); // durable before we count towards any majority
@@ -1003,6 +1118,7 @@ public final class Replicator {
         storing.clear();
         toIssue.clear();
         unstable.clear();
+        service.wanGate().reload(store); // what the store holds, like the topic states below
         awaitingCommit.clear();
         forgetJoinRound();
         marks.clear();

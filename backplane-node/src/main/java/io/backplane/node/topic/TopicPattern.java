@@ -30,6 +30,9 @@ public final class TopicPattern {
     }
 
     public boolean matches(String topic) {
+        if (!topic.startsWith("/")) {
+            return false; // internal topics (WAN spools) are never a client's, not even for "/**"
+        }
         int segmentIndex = 0;
         int pos = 1;
         int length = topic.length();

@@ -30,6 +30,19 @@ class ReplicationMessageTest {
                 List.of(new ReplicationMessage.TopicEntry("/A", 5, "LAN:n2:1-5"), new ReplicationMessage.TopicEntry("/B", 1, "x")));
         assertThat(ReplicationMessage.decode(ReplicationMessage.encode(status))).isEqualTo(status);
 
+        ReplicationMessage.Post remote = new ReplicationMessage.Post("GENEVA:g1:3-9", "/Q/IBM", 5, null, new byte[]{'"', '"'},
+                new byte[]{1, 2}, new ReplicationMessage.WanOrigin("GENEVA", 42L << 32 | 7, 9));
+        assertThat(((ReplicationMessage.Post) ReplicationMessage.decode(ReplicationMessage.encode(remote))).wan())
+                .isEqualTo(remote.wan());
+        assertThat(decoded.wan()).isNull();
+
+        ReplicationMessage.Status withMarks = new ReplicationMessage.Status(9, 2, 3, false, List.of(),
+                List.of(new io.backplane.history.WanMark("GENEVA", 8, 120), new io.backplane.history.WanMark("TOKYO", 1, 3)));
+        assertThat(ReplicationMessage.decode(ReplicationMessage.encode(withMarks))).isEqualTo(withMarks);
+
+        ReplicationMessage.WanTrim trim = new ReplicationMessage.WanTrim("NEW-YORK", 77);
+        assertThat(ReplicationMessage.decode(ReplicationMessage.encode(trim))).isEqualTo(trim);
+
         ReplicationMessage.Promise promise = new ReplicationMessage.Promise(9, 4);
         assertThat(ReplicationMessage.decode(ReplicationMessage.encode(promise))).isEqualTo(promise);
     }
@@ -37,11 +50,13 @@ class ReplicationMessageTest {
     @Test
     void bytesNoNodeWroteAreRefusedWithAnIllegalArgument() {
         assertThatThrownBy(() -> ReplicationMessage.decode(new byte[]{99})).isInstanceOf(IllegalArgumentException.class);
-        byte[] post = ReplicationMessage.encode(new ReplicationMessage.Post("i", "/T", 1, "k", new byte[3], new byte[5]));
-        for (int cut = 0; cut < post.length; cut++) {
-            byte[] torn = Arrays.copyOf(post, cut);
-            assertThatThrownBy(() -> ReplicationMessage.decode(torn)).as("torn at %d", cut)
-                    .isInstanceOf(IllegalArgumentException.class);
+        for (ReplicationMessage.WanOrigin wan : java.util.Arrays.asList(null, new ReplicationMessage.WanOrigin("G", 1, 2))) {
+            byte[] post = ReplicationMessage.encode(new ReplicationMessage.Post("i", "/T", 1, "k", new byte[3], new byte[5], wan));
+            for (int cut = 0; cut < post.length; cut++) {
+                byte[] torn = Arrays.copyOf(post, cut);
+                assertThatThrownBy(() -> ReplicationMessage.decode(torn)).as("torn at %d", cut)
+                        .isInstanceOf(IllegalArgumentException.class);
+            }
         }
     }
 }

@@ -55,6 +55,11 @@ public final class TestNode implements AutoCloseable {
         return node;
     }
 
+    /** The WAN port, or -1 when the node opens none. */
+    public int wanPort() {
+        return node.wanPort();
+    }
+
     public Path dataDir() {
         return dataDir;
     }
