@@ -73,10 +73,11 @@ class DashboardMetricsIT {
                 queried.add(m.group(1));
             }
         }
-        // what the issue asks the dashboard to show (spool depth/age: not until the WAN spooler exports them)
+        // what the issue asks the dashboard to show
         assertThat(queried).contains("backplane_posts_total", "backplane_deliveries_total",
                 "backplane_post_to_delivery_seconds_bucket", "backplane_cluster_views_total", "backplane_cluster_view_id",
-                "backplane_cluster_catchup_records_total", "backplane_slow_consumers_total", "backplane_rocksdb_write_seconds_bucket");
+                "backplane_cluster_catchup_records_total", "backplane_slow_consumers_total", "backplane_rocksdb_write_seconds_bucket",
+                "backplane_wan_spool_depth", "backplane_wan_spool_age_seconds", "backplane_wan_link_up");
 
         int http = freePort();
         int cluster = freePort();
@@ -85,6 +86,8 @@ class DashboardMetricsIT {
                 "--config", DEPLOY.resolve("k8s/base/backplane.yaml").toString(),
                 "--data-dir", data.toString(), "--bind", "127.0.0.1", "--node-id", "dash-1",
                 "--http-port", Integer.toString(http), "--cluster-port", Integer.toString(cluster), "--wan-port", "0",
+                // a peer LAN (never reachable) so the per-peer WAN link and spool metrics exist
+                "--wan-peer", "DASH-PEER=127.0.0.1:9",
                 "--seeds", "127.0.0.1:" + cluster));
         node = new ProcessBuilder(command).redirectErrorStream(true).start();
         awaitReady(node);
