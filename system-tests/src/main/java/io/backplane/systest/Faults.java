@@ -81,7 +81,7 @@ public final class Faults {
         if (answer != 202) {
             trace.harnessFailure("a drain request is accepted with 202", node.id() + " answered " + answer);
         }
-        int status = node.awaitExit(NodeProcess.EXIT_TIMEOUT);
+        int status = node.awaitDrainedExit(NodeProcess.EXIT_TIMEOUT);
         long exited = trace.nowNanos();
         if (status != 0) {
             trace.harnessFailure("a drained node exits 0", node.id() + " exited " + status);

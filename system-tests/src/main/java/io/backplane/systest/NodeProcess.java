@@ -231,7 +231,7 @@ public final class NodeProcess {
      * is DEAD afterwards, whatever happened; a node still up after {@code timeout} is killed and
      * reported by an exception.
      */
-    public int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitDrainedExit(Duration timeout) throws InterruptedException {
         Process p;
         synchronized (this) {
             requireState(State.RUNNING);
