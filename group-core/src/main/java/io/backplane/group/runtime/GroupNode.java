@@ -211,18 +211,29 @@ public final class GroupNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The engine thread's duty cycle: wait for frames or requests until the next tick, hand a burst of
+     * them over as one event, then tick. With the group layer ({@link #layer} set) the layer takes the
+     * frames and ticks and its effects are dispatched; otherwise the engine's.
+     */
     private void run() {
-        if (layer != null) {
-            runLayer();
-            return;
-        }
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
         long nextTick = System.nanoTime() + tickNanos;
         List<Packet> packets = new ArrayList<>();
-        dispatch(); // the bootstrap view was installed by the constructor
+        flushEffects(); // the bootstrap view was installed by the constructor
         try {
             while (running && !engine.isTerminated()) {
-                long wait = nextTick - System.nanoTime();
+                long now = System.nanoTime();
+                long wait = nextTick - now;
+                if (layer != null) {
+                    // A request submitted within QUIET_NANOS of the last frame does not wake this thread (see
+                    // submit): look again when that window ends instead of at the next tick, so a group
+                    // request (a join, a call) on a lightly loaded node waits about a millisecond, not a tick.
+                    long quietIn = lastPacketsNanos + QUIET_NANOS - now;
+                    if (quietIn > 0) {
+                        wait = Math.min(wait, quietIn + 50_000);
+                    }
+                }
                 Packet first;
                 if (wait > 0) {
                     idle = true;
@@ -239,7 +250,12 @@ public final class GroupNode implements AutoCloseable {
                     packets.add(first);
                     inbox.drainTo(packets, BURST_MAX);
                     for (Packet p : packets) {
-                        if (p != wakeUp) {
+                        if (p == wakeUp) {
+                            continue;
+                        }
+                        if (layer != null) {
+                            layer.onPacket(p);
+                        } else {
                             engine.onPacket(p);
                         }
                     }
@@ -249,15 +265,25 @@ public final class GroupNode implements AutoCloseable {
                 for (int i = 0; i < BURST_MAX && (r = requests.poll()) != null; i++) {
                     r.accept(engine);
                 }
-                dispatch();
+                flushEffects();
                 while (System.nanoTime() - nextTick >= 0) {
-                    engine.onTick();
+                    if (layer != null) {
+                        layer.onTick();
+                    } else {
+                        engine.onTick();
+                    }
                     if (tickHook != null) {
                         tickHook.accept(engine);
+                        if (layer != null) {
+                            layer.poll();
+                        }
                     }
-                    dispatch();
+                    flushEffects();
                     nextTick += tickNanos;
                 }
+            }
+            if (layer != null) {
+                dispatchLayer(); // the last effects (Left, Excluded) still reach the listener
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -266,59 +292,11 @@ public final class GroupNode implements AutoCloseable {
         }
     }
 
-    /** {@link #run} for a node driving the group layer: the same duty cycle, events to the layer. */
-    private void runLayer() {
-        long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
-        long nextTick = System.nanoTime() + tickNanos;
-        List<Packet> packets = new ArrayList<>();
-        dispatchLayer();
-        try {
-            while (running && !engine.isTerminated()) {
-                long now = System.nanoTime();
-                // A request submitted within QUIET_NANOS of the last frame does not wake this thread (see
-                // submit): look again when that window ends instead of at the next tick, so a group request
-                // (a join, a call) on a lightly loaded node waits at most about a millisecond, not a tick.
-                long quietIn = lastPacketsNanos + QUIET_NANOS - now;
-                long wait = quietIn > 0 ? Math.min(nextTick - now, quietIn + 50_000) : nextTick - now;
-                Packet first;
-                if (wait > 0) {
-                    idle = true;
-                    first = requests.isEmpty() ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
-                    idle = false;
-                } else {
-                    first = inbox.poll();
-                }
-                if (first != null) {
-                    lastPacketsNanos = System.nanoTime();
-                    packets.add(first);
-                    inbox.drainTo(packets, BURST_MAX);
-                    for (Packet p : packets) {
-                        if (p != wakeUp) {
-                            layer.onPacket(p);
-                        }
-                    }
-                    packets.clear();
-                }
-                Consumer<Engine> r;
-                for (int i = 0; i < BURST_MAX && (r = requests.poll()) != null; i++) {
-                    r.accept(engine);
-                }
-                dispatchLayer();
-                while (System.nanoTime() - nextTick >= 0) {
-                    layer.onTick();
-                    if (tickHook != null) {
-                        tickHook.accept(engine);
-                        layer.poll();
-                    }
-                    dispatchLayer();
-                    nextTick += tickNanos;
-                }
-            }
-            dispatchLayer(); // the last effects (Left, Excluded) still reach the listener
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            failStop(e);
+    private void flushEffects() {
+        if (layer != null) {
+            dispatchLayer();
+        } else {
+            dispatch();
         }
     }
 
