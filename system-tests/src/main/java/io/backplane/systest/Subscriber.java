@@ -48,6 +48,8 @@ public final class Subscriber implements AutoCloseable {
     /** Sends on one java.net.http.WebSocket must not overlap: each waits for the one before. */
     private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
     private final List<String> topics;
+    /** {@code T@L} of remote subscriptions, found by a message's topic and lan. */
+    private final java.util.Map<String, String> remoteNames = new java.util.HashMap<>();
     private final List<NodeProcess> nodes;
     private final Trace trace;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -72,6 +74,11 @@ public final class Subscriber implements AutoCloseable {
         this.relay = relay;
         this.relaying = relay != null;
         this.topics = List.copyOf(topics);
+        for (String t : topics) {
+            if (t.contains("@")) {
+                remoteNames.put(t, t); // a remote subscription's messages carry the remote LAN: recorded under T@L
+            }
+        }
         this.nodes = List.copyOf(nodes);
         this.nodeIndex = home % nodes.size();
         this.trace = trace;
@@ -235,7 +242,8 @@ public final class Subscriber implements AutoCloseable {
         String type = frame.path("type").asText();
         if ("message".equals(type)) {
             JsonNode m = frame.path("message");
-            String topic = m.path("topic").asText();
+            String topic = remoteNames.getOrDefault(m.path("topic").asText() + "@" + m.path("lan").asText(),
+                    m.path("topic").asText());
             long seq = m.path("seq").asLong();
             boolean replay = frame.path("replay").asBoolean(false);
             JsonNode payload = m.path("payload");

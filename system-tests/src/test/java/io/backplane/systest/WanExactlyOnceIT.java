@@ -25,10 +25,14 @@ import org.junit.jupiter.api.Test;
  * (a zombie with a stale epoch), and the receiving LAN is killed and restarted. The checker: every
  * post answered 202 is on every NEWYORK replica exactly once, in origin order, with its id; nothing
  * else is; the replicas agree; the spool drains and is trimmed only as far as NEWYORK acknowledged.
+ * And the other way: a GENEVA subscriber of {@code /W/T@NEWYORK} (a remote subscription, which
+ * GENEVA's mirror serves) sees NEWYORK's history with no gap or duplicate, and every GENEVA replica of
+ * the mirror equals NEWYORK's history.
  */
 class WanExactlyOnceIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOPIC = "/W/T";
+    private static final String MIRRORED = TOPIC + "@" + WanLans.DEST;
 
     @Test
     void everySpooledPostArrivesExactlyOnceInOrderThroughCutsKillsAndAZombieSpooler() throws Exception {
@@ -48,6 +52,11 @@ class WanExactlyOnceIT {
             AtomicBoolean stop = new AtomicBoolean();
             Thread publisher = new Thread(() -> publish(lans, acked, attempted, unresolved, stop), "wan-publisher");
             publisher.start();
+            // A remote subscriber in GENEVA to what NEWYORK makes of the posts: its mirror link is the
+            // active spooler's connection, so it lives through every fault below as well.
+            Trace mirrorTrace = new Trace();
+            Subscriber remote = new Subscriber("remote-sub", List.of(MIRRORED), lans.origin(), 1, mirrorTrace);
+            remote.start();
 
             Thread.sleep(3000);
             int rounds = settings.longRun() ? 3 : 1;
@@ -110,6 +119,7 @@ class WanExactlyOnceIT {
                 histories.put(n.id(), lans.api().history(n, TOPIC));
             }
             List<String> violations = new ArrayList<>(WanChecker.check(acked, attempted, histories));
+            violations.addAll(checkMirror(lans, remote, mirrorTrace, histories, note));
             if (!drained) {
                 violations.add("the origin's spools did not drain within 60 s");
             }
@@ -134,6 +144,45 @@ class WanExactlyOnceIT {
                 assertThat(n.terminate()).isZero();
             }
         }
+    }
+
+    /**
+     * Remote subscription: every GENEVA node's mirror of {@code /W/T@NEWYORK} becomes NEWYORK's history
+     * entry for entry, and the remote subscriber's stream has no gap, duplicate or regression and gets
+     * all of it (the cluster checker's subscriber and replica properties, mirrors and sources alike).
+     */
+    private static List<String> checkMirror(WanLans lans, Subscriber remote, Trace trace,
+                                            Map<String, List<Checker.HistoryEntry>> destHistories,
+                                            java.util.function.Consumer<String> note) throws Exception {
+        int expected = destHistories.values().stream().mapToInt(List::size).max().orElse(0);
+        Map<String, Map<String, List<Checker.HistoryEntry>>> histories = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        boolean caughtUp = false;
+        while (!caughtUp && System.nanoTime() < deadline) {
+            caughtUp = remote.lastSeq(MIRRORED) >= expected;
+            for (NodeProcess n : lans.origin()) {
+                List<Checker.HistoryEntry> h = lans.api().history(n, MIRRORED);
+                histories.put(n.id(), Map.of(MIRRORED, h));
+                caughtUp &= h.size() >= expected;
+            }
+            if (!caughtUp) {
+                Thread.sleep(500);
+            }
+        }
+        remote.close();
+        destHistories.forEach((node, h) -> histories.put(node, Map.of(MIRRORED, h)));
+        Map<String, Long> stats = new LinkedHashMap<>();
+        List<String> out = new ArrayList<>();
+        for (Checker.Violation v : Checker.check(new Checker.Input(trace.snapshot(), histories, List.of(MIRRORED),
+                List.of(remote.name())), stats)) {
+            out.add("mirror: " + v);
+        }
+        note.accept("mirror of " + MIRRORED + ": " + (caughtUp ? "caught up" : "NOT caught up") + " with " + expected
+                + " messages; remote subscriber got " + remote.lastSeq(MIRRORED) + " after " + remote.reconnects() + " reconnects");
+        if (expected < 100) {
+            out.add("mirror: NEWYORK's history has only " + expected + " messages, too few to judge the mirror");
+        }
+        return out;
     }
 
     private static long newestAppliedEpoch(WanLans lans) throws Exception {

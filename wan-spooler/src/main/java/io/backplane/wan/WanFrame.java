@@ -4,9 +4,14 @@ package io.backplane.wan;
  * The frames of the WAN link protocol (docs/WIRE.md, "WAN link"). A sending spooler of LAN O
  * connects to a node of peer LAN L; O → L carries {@link Hello}, {@link Data} and heartbeats, L → O
  * carries {@link Welcome}, {@link Ack}, {@link Refuse} and heartbeats.
+ *
+ * <p>Remote subscriptions ride the same connection the other way: once welcomed, O asks L for the
+ * topics matching a pattern ({@link MirrorSubscribe}) and L streams their messages back
+ * ({@link MirrorData}) until the connection closes or L ends the stream ({@link MirrorEnd}).
  */
 public sealed interface WanFrame permits WanFrame.Hello, WanFrame.Welcome, WanFrame.Refuse, WanFrame.Data,
-        WanFrame.Ack, WanFrame.Ping, WanFrame.Pong {
+        WanFrame.Ack, WanFrame.Ping, WanFrame.Pong, WanFrame.MirrorSubscribe, WanFrame.MirrorData,
+        WanFrame.MirrorEnd {
 
     /**
      * First frame of a connection: the sending LAN, the peer LAN it means to reach, and its sender
@@ -44,5 +49,36 @@ public sealed interface WanFrame permits WanFrame.Hello, WanFrame.Welcome, WanFr
     }
 
     record Pong(long value) implements WanFrame {
+    }
+
+    /** Where a mirrored topic resumes: the next seq the subscribing LAN's mirror lacks. */
+    record Resume(String topic, long fromSeq) {
+    }
+
+    /**
+     * O → L: stream every topic of L matching {@code pattern} (a pattern or a topic of L, without
+     * {@code @LAN}): the topics named in {@code resume} from their {@code fromSeq}, every other one from
+     * its first retained message, then live. Idempotent per connection: the same pattern again is ignored.
+     */
+    record MirrorSubscribe(String pattern, java.util.List<Resume> resume) implements WanFrame {
+        public MirrorSubscribe {
+            resume = java.util.List.copyOf(resume);
+        }
+    }
+
+    /**
+     * L → O: one message of L's {@code topic} as L stores it ({@code envelope}, the full JSON envelope,
+     * with L's seq and id). {@code requestedFrom} is 0, except on the first message of a topic in a stream,
+     * where it is the seq the stream was asked to start at: a first message with a higher seq means L's
+     * retention removed the ones between, so the mirror may skip over them — and only then.
+     */
+    record MirrorData(String topic, long seq, long requestedFrom, byte[] envelope) implements WanFrame {
+        public int sizeBytes() {
+            return 32 + topic.length() + envelope.length;
+        }
+    }
+
+    /** L → O: the stream of {@code pattern} ended (L stopped serving, or refused it); O may ask again later. */
+    record MirrorEnd(String pattern, String reason) implements WanFrame {
     }
 }

@@ -27,13 +27,19 @@ public final class WanFrames {
     static final byte ACK = 5;
     static final byte PING = 6;
     static final byte PONG = 7;
+    static final byte MIRROR_SUBSCRIBE = 8;
+    static final byte MIRROR_DATA = 9;
+    static final byte MIRROR_END = 10;
+    /** Most topics one MirrorSubscribe may name to resume (bounds the frame; more go in further frames). */
+    public static final int MAX_RESUME = 10_000;
 
     private WanFrames() {
     }
 
     /** The frame with its length prefix, ready to write. */
     public static byte[] encode(WanFrame frame) {
-        int hint = frame instanceof WanFrame.Data d ? d.sizeBytes() : 64;
+        int hint = frame instanceof WanFrame.Data d ? d.sizeBytes()
+                : frame instanceof WanFrame.MirrorData m ? m.sizeBytes() : 64;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(hint + 4);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(0); // length, patched below
@@ -68,6 +74,24 @@ public final class WanFrames {
             } else if (frame instanceof WanFrame.Pong p) {
                 out.writeByte(PONG);
                 out.writeLong(p.value());
+            } else if (frame instanceof WanFrame.MirrorSubscribe m) {
+                out.writeByte(MIRROR_SUBSCRIBE);
+                out.writeUTF(m.pattern());
+                out.writeInt(m.resume().size());
+                for (WanFrame.Resume r : m.resume()) {
+                    out.writeUTF(r.topic());
+                    out.writeLong(r.fromSeq());
+                }
+            } else if (frame instanceof WanFrame.MirrorData m) {
+                out.writeByte(MIRROR_DATA);
+                out.writeUTF(m.topic());
+                out.writeLong(m.seq());
+                out.writeLong(m.requestedFrom());
+                writeBytes(out, m.envelope());
+            } else if (frame instanceof WanFrame.MirrorEnd m) {
+                out.writeByte(MIRROR_END);
+                out.writeUTF(m.pattern());
+                out.writeUTF(m.reason().length() > 1000 ? m.reason().substring(0, 1000) : m.reason());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
@@ -103,6 +127,20 @@ public final class WanFrames {
                 case ACK -> new WanFrame.Ack(in.readLong());
                 case PING -> new WanFrame.Ping(in.readLong());
                 case PONG -> new WanFrame.Pong(in.readLong());
+                case MIRROR_SUBSCRIBE -> {
+                    String pattern = in.readUTF();
+                    int n = in.readInt();
+                    if (n < 0 || n > MAX_RESUME) {
+                        throw new WanProtocolException("MirrorSubscribe names " + n + " topics (at most " + MAX_RESUME + ")");
+                    }
+                    List<WanFrame.Resume> resume = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        resume.add(new WanFrame.Resume(in.readUTF(), in.readLong()));
+                    }
+                    yield new WanFrame.MirrorSubscribe(pattern, resume);
+                }
+                case MIRROR_DATA -> new WanFrame.MirrorData(in.readUTF(), in.readLong(), in.readLong(), readBytes(in));
+                case MIRROR_END -> new WanFrame.MirrorEnd(in.readUTF(), in.readUTF());
                 default -> throw new WanProtocolException("unknown WAN frame type " + type);
             };
             if (in.available() != 0) {

@@ -55,6 +55,10 @@ public final class WanLinkClient implements AutoCloseable {
     private volatile String lastError = "";
     private volatile Address connectedTo;
     private boolean stopped;
+    /** Remote subscriptions carried over this link (null: none); the rest is link-thread state for them. */
+    private volatile MirrorSink mirror;
+    private final java.util.Set<String> mirrorsAsked = new java.util.HashSet<>();
+    private boolean readingPaused;
 
     public WanLinkClient(Vertx vertx, NetClientOptions options, String peerLan, List<Address> addresses,
                          WanSender sender, SpoolReader spool) {
@@ -78,6 +82,12 @@ public final class WanLinkClient implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // stopped: nothing more to do for this link
         }
+    }
+
+    /** Carries this LAN's remote subscriptions to the peer over this link (set before {@link #start}). */
+    public WanLinkClient mirror(MirrorSink sink) {
+        this.mirror = sink;
+        return this;
     }
 
     public void start() {
@@ -149,6 +159,13 @@ public final class WanLinkClient implements AutoCloseable {
         try {
             long now = System.currentTimeMillis();
             for (WanFrame f : decoder.feed(b.getBytes())) {
+                if (s != socket) {
+                    return; // dropped by an earlier frame of this read
+                }
+                if (f instanceof WanFrame.MirrorData || f instanceof WanFrame.MirrorEnd) {
+                    onMirrorFrame(f);
+                    continue;
+                }
                 boolean wasWelcomed = sender.isWelcomed();
                 write(sender.onFrame(f, now, spool));
                 if (f instanceof WanFrame.Refuse r) {
@@ -170,6 +187,57 @@ public final class WanLinkClient implements AutoCloseable {
         }
     }
 
+    private void onMirrorFrame(WanFrame f) {
+        MirrorSink sink = mirror;
+        if (sink == null || !sender.isWelcomed()) {
+            throw new WanProtocolException("a " + f.getClass().getSimpleName() + " nobody asked for");
+        }
+        if (f instanceof WanFrame.MirrorData d) {
+            sink.onData(d);
+        } else if (f instanceof WanFrame.MirrorEnd e) {
+            // The node stopped serving the stream (it left its LAN's majority, or cannot read history):
+            // move to another node of the peer LAN, where every pattern resumes from the mirrors' state.
+            log.warn("LAN {} ended the remote subscription {}: {}", peerLan, e.pattern(), e.reason());
+            drop("the peer node ended remote subscription " + e.pattern());
+        }
+    }
+
+    /** Asks the peer for patterns not asked for on this connection yet, and pauses reading while the sink is behind. */
+    private void pollMirror() {
+        MirrorSink sink = mirror;
+        if (sink == null || !sender.isWelcomed()) {
+            return;
+        }
+        String failure = sink.takeFailure();
+        if (failure != null) {
+            drop("remote subscriptions start over: " + failure);
+            return;
+        }
+        boolean behind = sink.backlogged();
+        if (behind != readingPaused) {
+            readingPaused = behind;
+            if (behind) {
+                socket.pause();
+            } else {
+                socket.resume();
+            }
+        }
+        for (String pattern : sink.patterns()) {
+            if (mirrorsAsked.contains(pattern)) {
+                continue;
+            }
+            List<WanFrame.Resume> resume = sink.resume(pattern);
+            if (resume.size() > WanFrames.MAX_RESUME) {
+                // Topics beyond the bound are streamed from their start and recognised as duplicates.
+                log.warn("remote subscription {} of LAN {} resumes {} topics; only {} fit one request", pattern, peerLan,
+                        resume.size(), WanFrames.MAX_RESUME);
+                resume = resume.subList(0, WanFrames.MAX_RESUME);
+            }
+            write(List.of(new WanFrame.MirrorSubscribe(pattern, resume)));
+            mirrorsAsked.add(pattern);
+        }
+    }
+
     private void poll() {
         try {
             if (socket == null || stopped) {
@@ -178,6 +246,10 @@ public final class WanLinkClient implements AutoCloseable {
             long now = System.currentTimeMillis();
             if (sender.isDead(now)) {
                 drop("nothing received for a while");
+                return;
+            }
+            pollMirror();
+            if (socket == null) {
                 return;
             }
             // TCP back-pressure (a slow link or peer): no new data, but heartbeats still go out.
@@ -217,6 +289,8 @@ public final class WanLinkClient implements AutoCloseable {
         NetSocket s = socket;
         socket = null;
         connectedTo = null;
+        mirrorsAsked.clear();
+        readingPaused = false;
         sender.onDisconnected();
         if (s != null) {
             s.close();

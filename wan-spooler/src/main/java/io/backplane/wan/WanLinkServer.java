@@ -35,6 +35,10 @@ public final class WanLinkServer implements AutoCloseable {
     private final List<Inbound> connections = new CopyOnWriteArrayList<>();
     private final WanReceiver.Counters counters = new WanReceiver.Counters();
     private NetServer server;
+    private volatile MirrorSource mirrorSource;
+    /** Bytes of mirror frames queued on one connection before its stream pauses replay, and before it is cut off. */
+    static final long MIRROR_LOW_WATER = 2L * 1024 * 1024;
+    static final long MIRROR_HIGH_WATER = 32L * 1024 * 1024;
 
     /** One inbound connection, as {@code /api/v1/wan/links} shows it. */
     public final class Inbound {
@@ -45,6 +49,10 @@ public final class WanLinkServer implements AutoCloseable {
         volatile long lastReceivedMillis = System.currentTimeMillis();
         volatile boolean closed;
         long timer;
+        /** Remote subscriptions this connection serves, by pattern (event loop of the connection). */
+        final Map<String, AutoCloseable> mirrors = new java.util.HashMap<>();
+        final java.util.concurrent.atomic.AtomicLong mirrorQueued = new java.util.concurrent.atomic.AtomicLong();
+        final List<Runnable> onWritable = new CopyOnWriteArrayList<>();
 
         Inbound(NetSocket socket, Context context) {
             this.socket = socket;
@@ -71,6 +79,14 @@ public final class WanLinkServer implements AutoCloseable {
             closed = true;
             connections.remove(this);
             vertx.cancelTimer(timer);
+            for (AutoCloseable m : mirrors.values()) {
+                try {
+                    m.close();
+                } catch (Exception e) {
+                    log.warn("closing a mirror stream to {}: {}", receiver.originLan(), e.toString());
+                }
+            }
+            mirrors.clear();
             log.info("WAN link from {} ({}) closed: {}", receiver.originLan(), remoteAddress(), reason);
             socket.close();
         }
@@ -80,6 +96,12 @@ public final class WanLinkServer implements AutoCloseable {
         this.vertx = vertx;
         this.options = options;
         this.applier = applier;
+    }
+
+    /** Serves remote subscriptions from {@code source} (without one, a MirrorSubscribe closes the connection). */
+    public WanLinkServer mirrorSource(MirrorSource source) {
+        this.mirrorSource = source;
+        return this;
     }
 
     /** Listens; blocks the calling thread (never an event loop) until bound. Returns the port. */
@@ -127,6 +149,10 @@ public final class WanLinkServer implements AutoCloseable {
                     return;
                 }
             }
+            if (f instanceof WanFrame.MirrorSubscribe m) {
+                openMirror(in, m);
+                continue;
+            }
             handle(in, in.receiver.onFrame(f, (seq, outcome, failure) ->
                     in.context.runOnContext(v -> handle(in, in.receiver.onCompleted(seq, outcome, failure)))));
             if (f instanceof WanFrame.Hello h && !in.closed && in.receiver.originLan() != null) {
@@ -139,6 +165,65 @@ public final class WanLinkServer implements AutoCloseable {
                 log.info("WAN link from {} (epoch {}, node {}) accepted from {}", h.originLan(), h.epoch(), h.node(),
                         in.remoteAddress());
             }
+        }
+    }
+
+    /** A peer LAN's remote subscription: streamed on this connection until it closes. */
+    private void openMirror(Inbound in, WanFrame.MirrorSubscribe m) {
+        MirrorSource source = mirrorSource;
+        if (in.receiver.originLan() == null) {
+            in.close("a MirrorSubscribe before Hello");
+            return;
+        }
+        if (source == null) {
+            in.close("this node serves no remote subscriptions");
+            return;
+        }
+        if (in.mirrors.containsKey(m.pattern())) {
+            return; // asked again on one connection: the stream already runs
+        }
+        MirrorSource.Out out = new MirrorSource.Out() {
+            @Override
+            public boolean send(WanFrame frame) {
+                if (in.closed) {
+                    return false;
+                }
+                byte[] bytes = WanFrames.encode(frame);
+                if (in.mirrorQueued.addAndGet(bytes.length) > MIRROR_HIGH_WATER) {
+                    return false;
+                }
+                // Counted until the event loop has written it: a write from another thread is only queued
+                // on the connection's context, so the socket's own write queue cannot bound it yet.
+                in.socket.write(Buffer.buffer(bytes)).onComplete(ar -> {
+                    long left = in.mirrorQueued.addAndGet(-bytes.length);
+                    if (left < MIRROR_LOW_WATER && left + bytes.length >= MIRROR_LOW_WATER) {
+                        in.onWritable.forEach(Runnable::run);
+                    }
+                });
+                return true;
+            }
+
+            @Override
+            public boolean writable() {
+                return !in.closed && in.mirrorQueued.get() < MIRROR_LOW_WATER;
+            }
+
+            @Override
+            public void onWritable(Runnable task) {
+                in.onWritable.add(task);
+            }
+
+            @Override
+            public void fail(String reason) {
+                in.context.runOnContext(v -> in.close(reason));
+            }
+        };
+        try {
+            in.mirrors.put(m.pattern(), source.open(in.receiver.originLan(), m, out));
+            log.info("remote subscription of LAN {} to {} ({} topics resumed)", in.receiver.originLan(), m.pattern(),
+                    m.resume().size());
+        } catch (WanProtocolException e) {
+            in.close(e.getMessage());
         }
     }
 

@@ -23,7 +23,13 @@ class WanFramesTest {
                         "\"contentType\":\"application/json\",\"payload\":{\"bid\":101.5}".getBytes(StandardCharsets.UTF_8)),
                 new WanFrame.Ack(9),
                 new WanFrame.Ping(123),
-                new WanFrame.Pong(123));
+                new WanFrame.Pong(123),
+                new WanFrame.MirrorSubscribe("/NEW-YORK/QUOTES/**", List.of(new WanFrame.Resume("/NEW-YORK/QUOTES/IBM", 42),
+                        new WanFrame.Resume("/NEW-YORK/QUOTES/AAPL", 1))),
+                new WanFrame.MirrorSubscribe("/NEW-YORK/NEWS", List.of()),
+                new WanFrame.MirrorData("/NEW-YORK/QUOTES/IBM", 42, 40,
+                        "{\"topic\":\"/NEW-YORK/QUOTES/IBM\",\"lan\":\"NEW-YORK\",\"seq\":42}".getBytes(StandardCharsets.UTF_8)),
+                new WanFrame.MirrorEnd("/NEW-YORK/NEWS", "node does not serve"));
     }
 
     private static byte[] stream(List<WanFrame> frames) {
@@ -38,6 +44,10 @@ class WanFramesTest {
         if (f instanceof WanFrame.Data d) {
             return "Data[" + d.spoolSeq() + "," + d.topic() + "," + d.id() + "," + d.timestampMillis() + ","
                     + new String(d.contentTypeJson(), StandardCharsets.UTF_8) + "," + new String(d.envelopeTail(), StandardCharsets.UTF_8) + "]";
+        }
+        if (f instanceof WanFrame.MirrorData m) {
+            return "MirrorData[" + m.topic() + "," + m.seq() + "," + m.requestedFrom() + ","
+                    + new String(m.envelope(), StandardCharsets.UTF_8) + "]";
         }
         return f.toString();
     }

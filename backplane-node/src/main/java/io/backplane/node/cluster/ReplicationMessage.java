@@ -22,12 +22,13 @@ import java.util.List;
  * </ul>
  */
 public sealed interface ReplicationMessage permits ReplicationMessage.Post, ReplicationMessage.Mark,
-        ReplicationMessage.Status, ReplicationMessage.Promise, ReplicationMessage.WanTrim {
+        ReplicationMessage.Status, ReplicationMessage.Promise, ReplicationMessage.WanTrim, ReplicationMessage.Mirror {
     byte POST = 1;
     byte MARK = 2;
     byte STATUS = 3;
     byte PROMISE = 4;
     byte WAN_TRIM = 5;
+    byte MIRROR = 6;
 
     /**
      * A post as the taking node built it; {@code id} is unique across LANs and incarnations. {@code wan}
@@ -43,6 +44,17 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
 
     /** Where a spooled post comes from: its origin LAN, that LAN's sender epoch, and its spool seq there. */
     record WanOrigin(String originLan, long epoch, long spoolSeq) {
+    }
+
+    /**
+     * (ABCAST) A message of another LAN's topic for this LAN's mirror of it (a remote subscription),
+     * forwarded by the node whose link received it: {@code topic} is the mirror's internal name, and
+     * {@code seq}, {@code id}, {@code timestampMillis} and {@code envelope} are the message as its own
+     * LAN stored it. {@code requestedFrom} is what {@link io.backplane.node.topic.MirrorGate} needs to
+     * tell a genuine jump from a broken stream.
+     */
+    record Mirror(String topic, long seq, long requestedFrom, String id, long timestampMillis, byte[] envelope)
+            implements ReplicationMessage {
     }
 
     /** (CBCAST) LAN {@code lan} acknowledged this LAN's spool for it durably through {@code through}: every member may trim. */
@@ -79,7 +91,8 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
     }
 
     static byte[] encode(ReplicationMessage m) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(m instanceof Post p ? 64 + p.envelopeTail.length : 64);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(m instanceof Post p ? 64 + p.envelopeTail.length
+                : m instanceof Mirror r ? 64 + r.envelope.length : 64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             if (m instanceof Post p) {
                 out.writeByte(POST);
@@ -128,6 +141,14 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
                 out.writeByte(WAN_TRIM);
                 out.writeUTF(t.lan);
                 out.writeLong(t.through);
+            } else if (m instanceof Mirror r) {
+                out.writeByte(MIRROR);
+                out.writeUTF(r.topic);
+                out.writeLong(r.seq);
+                out.writeLong(r.requestedFrom);
+                out.writeUTF(r.id);
+                out.writeLong(r.timestampMillis);
+                writeBytes(out, r.envelope);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
@@ -176,6 +197,7 @@ public sealed interface ReplicationMessage permits ReplicationMessage.Post, Repl
                 }
                 case PROMISE -> new Promise(in.readLong(), in.readLong());
                 case WAN_TRIM -> new WanTrim(in.readUTF(), in.readLong());
+                case MIRROR -> new Mirror(in.readUTF(), in.readLong(), in.readLong(), in.readUTF(), in.readLong(), readBytes(in));
                 default -> throw new IllegalArgumentException("unknown replication message type " + type);
             };
         } catch (IOException e) {

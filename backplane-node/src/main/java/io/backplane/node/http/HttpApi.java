@@ -240,10 +240,10 @@ public final class HttpApi {
             error(ctx.response(), 400, "bad-topic", e.getMessage());
             return;
         }
-        if (topic.isRemote(config.lan())) {
-            error(ctx.response(), 404, "not-found", "this node keeps no mirror of LAN " + topic.lan());
-            return;
-        }
+        // A remote topic's history is this LAN's mirror of it, kept once anyone subscribed to it (or to a
+        // pattern covering it) from here: the remote LAN's seqs and envelopes.
+        boolean remote = topic.isRemote(config.lan());
+        String shown = remote ? topic.path() + "@" + topic.lan() : topic.path();
         int maxLimit = config.limits().maxHistoryLimit();
         Long fromSeq;
         Long limit;
@@ -260,7 +260,7 @@ public final class HttpApi {
             error(ctx.response(), 400, "bad-request", "use either last, or fromSeq with limit");
             return;
         }
-        String name = topic.path();
+        String name = remote ? io.backplane.node.topic.MirrorNames.mirror(topic.lan(), topic.path()) : topic.path();
         if (refusedWhileNotServing(ctx)) {
             return;
         }
@@ -270,7 +270,8 @@ public final class HttpApi {
             // replaced by the LAN's history (see Replicator).
             long visible = Math.min(info.map(TopicInfo::lastSeq).orElse(0L), topics.visibleThrough(name));
             if (info.isEmpty() || visible < info.get().firstSeq()) {
-                throw new NotFound("topic " + name + " has no history on LAN " + config.lan());
+                throw new NotFound(remote ? "LAN " + config.lan() + " keeps no mirror of " + shown
+                        + " yet (a subscription to it starts one)" : "topic " + name + " has no history on LAN " + config.lan());
             }
             List<HistoryRecord> records;
             long nextSeq;
@@ -285,7 +286,7 @@ public final class HttpApi {
                         : records.get(records.size() - 1).seq() + 1;
             }
             Buffer out = Buffer.buffer(64 + records.size() * 200);
-            out.appendString("{\"topic\":\"").appendString(name).appendString("\",\"messages\":[");
+            out.appendString("{\"topic\":\"").appendString(shown).appendString("\",\"messages\":[");
             for (int i = 0; i < records.size(); i++) {
                 if (i > 0) {
                     out.appendByte((byte) ',');

@@ -152,7 +152,7 @@ final class WsConnection implements SubscriberSink {
             send(Frames.error(id, "bad-topic", e.getMessage()));
             return;
         }
-        if (pattern.isRemote(lan)) {
+        if (pattern.isRemote(lan) && wan == null) {
             send(Frames.error(id, "unavailable", "remote subscriptions to LAN " + pattern.lan()
                     + " need a WAN link, which this node does not have"));
             return;
@@ -162,6 +162,19 @@ final class WsConnection implements SubscriberSink {
             replay = parseReplay(op.get("replay"));
         } catch (IllegalArgumentException e) {
             send(Frames.error(id, "bad-request", e.getMessage()));
+            return;
+        }
+        if (pattern.isRemote(lan)) {
+            // A remote subscription reads this LAN's mirror of the pattern (docs/ARCHITECTURE.md §11): the
+            // same replay, seam and order as a local topic, with the remote LAN's seqs, ids and "lan".
+            wan.mirror(pattern.lan(), pattern.path()).whenComplete((local, error) -> {
+                if (error != null) {
+                    Throwable cause = error.getCause() != null ? error.getCause() : error;
+                    send(Frames.error(id, "unavailable", cause.getMessage()));
+                } else {
+                    topics.subscribe(this, id, local, replay);
+                }
+            });
             return;
         }
         topics.subscribe(this, id, pattern.path(), replay);

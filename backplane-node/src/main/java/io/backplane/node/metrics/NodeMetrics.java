@@ -23,6 +23,8 @@ public final class NodeMetrics implements TopicMetrics, io.backplane.node.topic.
     private final Counter deliveries;
     private final Counter replayed;
     private final Counter slowConsumers;
+    private final Counter mirrorDuplicates;
+    private final Counter mirrorSkipped;
     private final Timer postToDelivery;
     private final Timer storeWrite;
     private final DistributionSummary storeBatchRecords;
@@ -38,6 +40,10 @@ public final class NodeMetrics implements TopicMetrics, io.backplane.node.topic.
                 .description("history messages sent to subscribers as replay").register(registry);
         slowConsumers = Counter.builder("backplane.slow.consumers")
                 .description("connections closed because their outbound buffer was full").register(registry);
+        mirrorDuplicates = Counter.builder("backplane.wan.mirror.duplicates")
+                .description("messages of remote subscriptions the local mirror already had").register(registry);
+        mirrorSkipped = Counter.builder("backplane.wan.mirror.skipped")
+                .description("seqs a mirror moved over because its remote LAN no longer held them").register(registry);
         postToDelivery = Timer.builder("backplane.post.to.delivery")
                 .description("from a post's arrival to its hand-off to subscribers")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
@@ -178,6 +184,16 @@ public final class NodeMetrics implements TopicMetrics, io.backplane.node.topic.
     @Override
     public void duplicatePost() {
         duplicatePosts.increment();
+    }
+
+    @Override
+    public void mirrorDuplicate() {
+        mirrorDuplicates.increment();
+    }
+
+    @Override
+    public void mirrorSkipped(long count) {
+        mirrorSkipped.increment(count);
     }
 
     @Override

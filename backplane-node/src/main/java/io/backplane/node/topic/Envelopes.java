@@ -27,6 +27,50 @@ public final class Envelopes {
         return build(topic, lan, seq, id, timestampMillis, payload.contentTypeJson(), true);
     }
 
+    /** The fields an envelope starts with, as {@link #full} writes them. */
+    public record Head(String topic, String lan, long seq, String id, String timestamp) {
+    }
+
+    /**
+     * Reads the head of an envelope {@link #full} wrote (its field order is fixed: topic, lan, seq, id,
+     * timestamp), without parsing the payload.
+     *
+     * @throws IllegalArgumentException when the bytes do not start like one
+     */
+    public static Head head(byte[] envelope) {
+        int[] at = {0};
+        String topic = field(envelope, at, "{\"topic\":\"", '"');
+        String lan = field(envelope, at, "\",\"lan\":\"", '"');
+        String seqText = field(envelope, at, "\",\"seq\":", ',');
+        String id = field(envelope, at, ",\"id\":\"", '"');
+        String timestamp = field(envelope, at, "\",\"timestamp\":\"", '"');
+        long seq;
+        try {
+            seq = Long.parseLong(seqText);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("envelope seq '" + seqText + "' is not a number");
+        }
+        return new Head(topic, lan, seq, id, timestamp);
+    }
+
+    private static String field(byte[] b, int[] at, String prefix, char end) {
+        int p = at[0];
+        for (int i = 0; i < prefix.length(); i++, p++) {
+            if (p >= b.length || b[p] != prefix.charAt(i)) {
+                throw new IllegalArgumentException("not an envelope: expected " + prefix + " at byte " + at[0]);
+            }
+        }
+        int start = p;
+        while (p < b.length && b[p] != end && p - start <= 300) {
+            p++;
+        }
+        if (p >= b.length || b[p] != end) {
+            throw new IllegalArgumentException("not an envelope: field after " + prefix + " does not end");
+        }
+        at[0] = p;
+        return new String(b, start, p - start, StandardCharsets.US_ASCII);
+    }
+
     public static String formatTimestamp(long epochMillis) {
         return TIMESTAMP.format(Instant.ofEpochMilli(epochMillis));
     }

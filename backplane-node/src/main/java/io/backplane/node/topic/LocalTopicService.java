@@ -6,6 +6,7 @@ import io.backplane.history.HistoryRecord;
 import io.backplane.history.HistoryStore;
 import io.backplane.history.HistoryStoreOverloadedException;
 import io.backplane.history.TopicInfo;
+import io.backplane.node.cluster.ReplicationMessage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -183,6 +184,116 @@ public final class LocalTopicService implements TopicService {
         }
         return result.thenApply(pr -> pr.duplicate() ? io.backplane.wan.WanApplier.Outcome.DUPLICATE
                 : io.backplane.wan.WanApplier.Outcome.APPLIED);
+    }
+
+    /**
+     * Applies a message of a topic this LAN mirrors from another LAN (a remote subscription): at its
+     * place in this LAN's order the {@link MirrorGate} decides, alike on every member. Completes once
+     * durable (clustered: committed) with {@code duplicate} set when the mirror already had it, or
+     * exceptionally when out of order or not serving (the link then starts the stream over).
+     */
+    public CompletableFuture<PostResult> applyMirror(ReplicationMessage.Mirror mirror) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            return CompletableFuture.failedFuture(new ServiceUnavailableException(reason));
+        }
+        long receivedNanos = System.nanoTime();
+        CompletableFuture<PostResult> result = new CompletableFuture<>();
+        Replicator r = replicator;
+        Runnable task = r == null
+                ? () -> sequenceMirror(mirror, receivedNanos, result)
+                : () -> r.proposeMirror(mirror, receivedNanos, result);
+        if (!runOnSequencer(task)) {
+            result.completeExceptionally(new ServiceUnavailableException("node is shutting down"));
+        }
+        return result;
+    }
+
+    /** What a mirror refusal completes with. */
+    static RuntimeException mirrorOutOfOrder(ReplicationMessage.Mirror m, long lastSeq) {
+        return new io.backplane.wan.WanApplier.OutOfOrderException("seq " + m.seq() + " of " + MirrorNames.display(m.topic())
+                + " does not follow the mirror's last seq " + lastSeq);
+    }
+
+    private void sequenceMirror(ReplicationMessage.Mirror m, long receivedNanos, CompletableFuture<PostResult> result) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            result.completeExceptionally(new ServiceUnavailableException(reason));
+            return;
+        }
+        TopicState state = topicState(m.topic());
+        MirrorGate.Decision decision = MirrorGate.decide(state.lastSeq, m.seq(), m.requestedFrom());
+        if (decision == MirrorGate.Decision.DUPLICATE) {
+            metrics.mirrorDuplicate();
+            result.complete(new PostResult(new byte[0], true));
+            return;
+        }
+        if (decision == MirrorGate.Decision.OUT_OF_ORDER) {
+            result.completeExceptionally(mirrorOutOfOrder(m, state.lastSeq));
+            return;
+        }
+        long previous = state.lastSeq;
+        boolean skip = decision == MirrorGate.Decision.SKIP_THEN_APPLY;
+        long seq = m.seq();
+        state.lastSeq = seq;
+        state.lastTimestampMillis = Math.max(state.lastTimestampMillis, m.timestampMillis());
+        HistoryRecord record = new HistoryRecord(seq, m.timestampMillis(), m.envelope());
+        CompletableFuture<Void> durable;
+        CompletableFuture<Void> skipped = null;
+        try {
+            if (skip) {
+                skipped = store.skipTo(m.topic(), seq); // ordered with the append that follows
+            }
+            durable = store.append(new AppendRequest(m.topic(), record, null, null));
+        } catch (RuntimeException e) {
+            durable = CompletableFuture.failedFuture(e);
+        }
+        if (durable.isCompletedExceptionally() && refusedForLoad(durable)) {
+            // Take the seq back (a skip already queued stays: it is a no-op when applied again).
+            state.lastSeq = previous;
+            result.completeExceptionally(new TooManyRequestsException("the history store's write queue is full"));
+            return;
+        }
+        if (skipped != null) {
+            durable = CompletableFuture.allOf(skipped, durable);
+        }
+        durable.whenComplete((ignored, error) -> runOnSequencerOrFail(() -> {
+            if (skip && error == null) {
+                skipDelivered(state, seq - 1);
+            }
+            onDurable(state, seq, m.envelope(), new byte[0], null, receivedNanos, result, error);
+        }, result));
+    }
+
+    /**
+     * A mirror moved over a gap its remote LAN no longer holds (retention there): the delivered seq jumps
+     * to {@code throughSeq}. Live subscribers that got nothing yet simply start after it, as a replay
+     * from a trimmed start would; one that already got messages would see a gap, so it ends with
+     * {@code not-found} and resubscribes, as when retention trims under a replay.
+     */
+    void skipDelivered(TopicState state, long throughSeq) {
+        if (throughSeq <= state.deliveredSeq) {
+            return;
+        }
+        long from = state.deliveredSeq + 1;
+        state.deliveredSeq = throughSeq;
+        if (replicator != null) {
+            visible.put(state.name, throughSeq);
+        }
+        metrics.mirrorSkipped(throughSeq - from + 1);
+        log.warn("mirror {} skips seqs {}..{}: its LAN no longer holds them", MirrorNames.display(state.name), from, throughSeq);
+        for (TopicSubscription sub : new ArrayList<>(state.subscriptions)) {
+            if (!sub.live || sub.cancelled || sub.nextSeq > throughSeq) {
+                continue;
+            }
+            if (!sub.sentAny) {
+                sub.nextSeq = throughSeq + 1;
+            } else {
+                endSubscription(sub.owner, Frames.error(sub.owner.id, "not-found", "seqs " + from + ".." + throughSeq
+                        + " of " + MirrorNames.display(state.name) + " are no longer held by its LAN; resubscribe with fromSeq "
+                        + (throughSeq + 1)));
+            }
+        }
     }
 
     /** Turns a gate refusal into the exception the WAN receiver expects (null for APPLY / DUPLICATE). */
@@ -414,10 +525,21 @@ public final class LocalTopicService implements TopicService {
 
     @Override
     public void subscribe(SubscriberSink sink, String subscriptionId, String topicOrPattern, Replay replay) {
-        runOnSequencer(() -> doSubscribe(sink, subscriptionId, topicOrPattern, replay));
+        runOnSequencer(() -> doSubscribe(sink, subscriptionId, topicOrPattern, replay, null));
     }
 
-    private void doSubscribe(SubscriberSink sink, String subscriptionId, String topicOrPattern, Replay replay) {
+    /**
+     * A peer LAN's remote subscription (its mirror stream): every topic matching {@code topicOrPattern}
+     * from its first retained message, except those named in {@code resume}, which start at the seq
+     * given there (what the peer's mirror lacks). Otherwise exactly a client's subscription.
+     */
+    public void subscribeFrom(SubscriberSink sink, String subscriptionId, String topicOrPattern, Map<String, Long> resume) {
+        Map<String, Long> copy = Map.copyOf(resume);
+        runOnSequencer(() -> doSubscribe(sink, subscriptionId, topicOrPattern, Replay.fromSeq(1), copy));
+    }
+
+    private void doSubscribe(SubscriberSink sink, String subscriptionId, String topicOrPattern, Replay replay,
+                             Map<String, Long> resume) {
         Map<String, ClientSubscription> subs = connections.computeIfAbsent(sink, s -> new HashMap<>());
         if (subs.containsKey(subscriptionId)) {
             sink.offer(Frames.error(subscriptionId, "bad-request", "subscription id '" + subscriptionId + "' is already in use on this connection"));
@@ -435,7 +557,7 @@ public final class LocalTopicService implements TopicService {
         }
         boolean wildcard = TopicName.isWildcard(topicOrPattern);
         ClientSubscription client = new ClientSubscription(sink, subscriptionId,
-                wildcard ? TopicPattern.compile(topicOrPattern) : null, replay);
+                wildcard ? TopicPattern.compile(topicOrPattern) : null, replay, resume);
         subs.put(subscriptionId, client);
         subscriptionCount.incrementAndGet();
         if (!sink.offer(Frames.subscribed(subscriptionId))) {
@@ -472,6 +594,10 @@ public final class LocalTopicService implements TopicService {
             case LAST -> Math.max(1, delivered - replay.value() + 1);
             case FROM_TIME -> delivered == 0 ? 1 : store.seqAtTime(state.name, replay.value());
         };
+        Long resumeAt = client.resume == null ? null : client.resume.get(state.name);
+        if (resumeAt != null) {
+            start = Math.max(1, resumeAt); // a peer's mirror resumes each topic where it stands
+        }
         sub.nextSeq = start;
         pump(sub);
     }
@@ -560,7 +686,7 @@ public final class LocalTopicService implements TopicService {
         if (sub.replayRequested) {
             // "Everything before lastSeq + 1 you asked for has been sent; live continues at lastSeq + 1."
             long lastSeq = sub.nextSeq - 1;
-            if (!sub.owner.sink.offer(Frames.replayComplete(sub.owner.id, sub.topic.name, lastSeq))) {
+            if (!sub.owner.sink.offer(Frames.replayComplete(sub.owner.id, MirrorNames.display(sub.topic.name), lastSeq))) {
                 dropSlowConsumer(sub.owner.sink);
             }
         }
@@ -781,12 +907,16 @@ public final class LocalTopicService implements TopicService {
         final Replay replay;
         final List<TopicSubscription> perTopic = new ArrayList<>(1);
 
-        ClientSubscription(SubscriberSink sink, String id, TopicPattern pattern, Replay replay) {
+        /** Per topic, where a peer LAN's mirror stream starts it (null for a client's subscription). */
+        final Map<String, Long> resume;
+
+        ClientSubscription(SubscriberSink sink, String id, TopicPattern pattern, Replay replay, Map<String, Long> resume) {
             this.sink = sink;
             this.id = id;
             this.messagePrefix = OutboundFrame.Delivery.prefixFor(id);
             this.pattern = pattern;
             this.replay = replay;
+            this.resume = resume;
         }
     }
 

@@ -120,6 +120,8 @@ public final class Replicator {
         final long receivedNanos;
         /** Set for a spooled post from another LAN: its high-water mark, stored in the same batch (WanGate). */
         io.backplane.history.WanMark wanMark;
+        /** Set for a mirrored message after a gap its LAN no longer holds: the store skips to it first (MirrorGate). */
+        long skipTo;
         /** Completes once stored here; made when the entry is queued, completed when the store says so. */
         final CompletableFuture<Void> durable = new CompletableFuture<>();
 
@@ -491,17 +493,104 @@ public final class Replicator {
             onStatus(d.id().sender(), status);
         } else if (m instanceof Promise promise) {
             onPromise(d.id().sender(), promise);
-        } else if (m instanceof Post post) {
+        } else if (m instanceof Post || m instanceof ReplicationMessage.Mirror) {
             if (serving) {
-                sequence(position, post);
+                sequenceAny(position, m);
             } else if (heldBack.size() < HELD_BACK_MAX) {
-                heldBack.add(new Object[]{position, post});
+                heldBack.add(new Object[]{position, m});
             } else {
                 // The LAN posts faster than this node catches up: start over as a new incarnation
                 // rather than hold an unbounded backlog (the view goes on without us meanwhile).
                 log.error("more than {} posts held back while catching up; rejoining", HELD_BACK_MAX);
                 onExcluded(new Effect.Excluded(view.id()));
             }
+        }
+    }
+
+    private void sequenceAny(Position position, ReplicationMessage m) {
+        if (m instanceof ReplicationMessage.Mirror mirror) {
+            sequenceMirror(position, mirror);
+        } else {
+            sequence(position, (Post) m);
+        }
+    }
+
+    /**
+     * Proposes a message of another LAN's topic for this LAN's mirror of it; {@link #sequenceMirror}
+     * decides at its place in the order (MirrorGate), alike on every member.
+     */
+    void proposeMirror(ReplicationMessage.Mirror mirror, long receivedNanos, CompletableFuture<PostResult> result) {
+        String reason = unavailableReason();
+        if (reason != null) {
+            result.completeExceptionally(new ServiceUnavailableException(reason));
+            return;
+        }
+        String key = mirrorKey(mirror);
+        Origin inFlight = proposed.get(key);
+        if (inFlight != null) {
+            // Streamed again (a new connection, or two patterns covering one topic) while the first is ordered.
+            inFlight.result.whenComplete((r, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(new PostResult(new byte[0], true));
+                }
+            });
+            return;
+        }
+        if (proposed.size() >= PROPOSALS_MAX) {
+            result.completeExceptionally(new TooManyRequestsException("the LAN is ordering too many posts; retry shortly"));
+            return;
+        }
+        try {
+            link.multicast(Kind.ABCAST, ReplicationMessage.encode(mirror));
+        } catch (IllegalStateException e) {
+            result.completeExceptionally(new TooManyRequestsException("the LAN group's send queue is full; retry shortly"));
+            return;
+        }
+        proposed.put(key, new Origin(result, receivedNanos));
+    }
+
+    /** Proposals are found again by id; a mirrored message's own id may also be a post of ours (spooled to that LAN). */
+    private static String mirrorKey(ReplicationMessage.Mirror m) {
+        return "mirror " + m.topic() + " " + m.seq();
+    }
+
+    /** A mirrored message at its place in the order: applied (maybe over a gap), or a duplicate, or refused. */
+    private void sequenceMirror(Position position, ReplicationMessage.Mirror m) {
+        LocalTopicService.TopicState st = service.topicState(m.topic());
+        Origin origin = proposed.remove(mirrorKey(m));
+        long receivedNanos = origin == null ? System.nanoTime() : origin.receivedNanos;
+        MirrorGate.Decision decision = MirrorGate.decide(st.lastSeq, m.seq(), m.requestedFrom());
+        if (decision == MirrorGate.Decision.OUT_OF_ORDER) {
+            if (origin != null) {
+                origin.result.completeExceptionally(LocalTopicService.mirrorOutOfOrder(m, st.lastSeq));
+            }
+            return;
+        }
+        Entry entry;
+        if (decision == MirrorGate.Decision.DUPLICATE) {
+            service.metrics().mirrorDuplicate();
+            entry = new Entry(position, st, null, null, new byte[0], receivedNanos);
+        } else {
+            st.lastSeq = m.seq();
+            st.lastTimestampMillis = Math.max(st.lastTimestampMillis, m.timestampMillis());
+            st.lastId = m.id();
+            entry = new Entry(position, st, new HistoryRecord(m.seq(), m.timestampMillis(), m.envelope()), null,
+                    new byte[0], receivedNanos);
+            if (decision == MirrorGate.Decision.SKIP_THEN_APPLY) {
+                entry.skipTo = m.seq();
+            }
+        }
+        if (origin != null) {
+            origin.position = position;
+            origin.ack = entry.ack;
+            origin.duplicate = entry.record == null;
+            awaitingAck.computeIfAbsent(position, p -> new ArrayList<>(1)).add(origin);
+        }
+        unstable.addLast(entry);
+        if (position.ordinal() <= stableThrough) {
+            storeStable();
         }
     }
 
@@ -625,7 +714,12 @@ public final class Replicator {
             }
             CompletableFuture<Void> f;
             try {
+                // A skip is ordered with the append after it, and a no-op if issued again after a refusal.
+                CompletableFuture<Void> skip = e.skipTo > 0 ? store.skipTo(e.topic.name, e.skipTo) : null;
                 f = store.append(new AppendRequest(e.topic.name, e.record, e.key, e.key == null ? null : e.ack, e.wanMark));
+                if (skip != null && !(f.isCompletedExceptionally() && refusedForLoad(f))) {
+                    f = CompletableFuture.allOf(skip, f);
+                }
             } catch (RuntimeException ex) {
                 f = CompletableFuture.failedFuture(ex);
             }
@@ -766,6 +860,9 @@ public final class Replicator {
         // marks already carried the commit point past it.
         while (!awaitingCommit.isEmpty() && committed.atLeast(awaitingCommit.peekFirst().position)) {
             Entry e = awaitingCommit.pollFirst();
+            if (e.skipTo > 0) {
+                service.skipDelivered(e.topic, e.skipTo - 1);
+            }
             service.deliver(e.topic, e.record.seq(), e.record.body(), e.receivedNanos);
         }
         while (!awaitingAck.isEmpty() && committed.atLeast(awaitingAck.firstKey())) {
@@ -1037,7 +1134,7 @@ public final class Replicator {
         List<Object[]> held = new ArrayList<>(heldBack);
         heldBack.clear();
         for (Object[] h : held) {
-            sequence((Position) h[0], (Post) h[1]);
+            sequenceAny((Position) h[0], (ReplicationMessage) h[1]);
         }
     }
 

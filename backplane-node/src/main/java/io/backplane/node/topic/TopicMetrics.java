@@ -13,6 +13,14 @@ public interface TopicMetrics {
 
     void slowConsumer();
 
+    /** A mirrored message (remote subscription) the mirror already had. */
+    default void mirrorDuplicate() {
+    }
+
+    /** A mirror moved over {@code count} seqs its remote LAN no longer holds. */
+    default void mirrorSkipped(long count) {
+    }
+
     TopicMetrics NONE = new TopicMetrics() {
         @Override
         public void posted(String topic) {

@@ -20,7 +20,10 @@ public final class TopicPattern {
         }
     }
 
-    /** Compiles a pattern that {@link TopicName#parsePattern} already accepted. */
+    /**
+     * Compiles a pattern that {@link TopicName#parsePattern} already accepted, or such a pattern under an
+     * internal prefix ({@link MirrorNames#mirror}).
+     */
     public static TopicPattern compile(String validPattern) {
         return new TopicPattern(validPattern);
     }
@@ -30,8 +33,11 @@ public final class TopicPattern {
     }
 
     public boolean matches(String topic) {
-        if (!topic.startsWith("/")) {
-            return false; // internal topics (WAN spools) are never a client's, not even for "/**"
+        if (topic.isEmpty() || topic.charAt(0) != text.charAt(0)) {
+            // Client patterns start with "/", internal topics (WAN spools, mirrors) with "~": a client's
+            // pattern never matches an internal topic, not even "/**". Internal patterns (a remote
+            // subscription's "~mirror/L/..." ) match internal names segment by segment.
+            return false;
         }
         int segmentIndex = 0;
         int pos = 1;
@@ -54,6 +60,32 @@ public final class TopicPattern {
         }
         // All pattern segments consumed: exact patterns need the topic consumed too.
         return trailingDoubleStar || pos > length;
+    }
+
+    /**
+     * True when every topic {@code inner} can match is matched by {@code outer} (both valid patterns or
+     * topics of one namespace). Sound, and exact for the pattern language: {@code *} is one segment, a
+     * trailing {@code **} zero or more.
+     */
+    public static boolean covers(String outer, String inner) {
+        String[] o = outer.substring(1).split("/", -1);
+        String[] in = inner.substring(1).split("/", -1);
+        boolean outerRest = o[o.length - 1].equals("**");
+        boolean innerRest = in[in.length - 1].equals("**");
+        int outerFixed = outerRest ? o.length - 1 : o.length;
+        int innerFixed = innerRest ? in.length - 1 : in.length;
+        if (outer.charAt(0) != inner.charAt(0) || innerFixed < outerFixed) {
+            return false; // inner can match a topic shorter than outer requires
+        }
+        if (!outerRest && (innerRest || innerFixed != outerFixed)) {
+            return false; // inner can match a topic longer than outer allows
+        }
+        for (int i = 0; i < outerFixed; i++) {
+            if (!o[i].equals("*") && !o[i].equals(in[i])) {
+                return false; // a literal of outer where inner has another literal, or a wildcard
+            }
+        }
+        return true;
     }
 
     @Override

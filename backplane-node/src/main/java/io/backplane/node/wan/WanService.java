@@ -10,6 +10,7 @@ import io.backplane.node.topic.PostResult;
 import io.backplane.node.topic.Replicator;
 import io.backplane.node.topic.ServiceUnavailableException;
 import io.backplane.wan.SpoolReader;
+import io.backplane.wan.MirrorSource;
 import io.backplane.wan.WanApplier;
 import io.backplane.wan.WanFrame;
 import io.backplane.wan.WanLinkClient;
@@ -89,10 +90,12 @@ public final class WanService implements AutoCloseable {
         volatile long oldestMillis;
         volatile long framesSentBefore;
         volatile long framesResentBefore;
+        final Mirrors mirrors;
 
         Peer(String lan, List<String> hostPorts) {
             this.lan = lan;
             this.spool = SpoolFormat.spoolTopic(lan);
+            this.mirrors = new Mirrors(lan);
             for (String hp : hostPorts) {
                 addresses.add(WanLinkClient.Address.parse(hp));
             }
@@ -162,7 +165,7 @@ public final class WanService implements AutoCloseable {
 
     /** Listens on the WAN port (blocking; at start-up) and starts the spoolers' loop. Returns the port. */
     public int start() throws Exception {
-        server = new WanLinkServer(vertx, new NetServerOptions(), new Applier());
+        server = new WanLinkServer(vertx, new NetServerOptions(), new Applier()).mirrorSource(new Source());
         wanPort = server.listen(config.bind(), config.wanPort());
         if (replicator != null) {
             replicator.onWanTrim((lan, through) -> {
@@ -199,6 +202,14 @@ public final class WanService implements AutoCloseable {
             FunctionCounter.builder("backplane.wan.frames.resent", p, Peer::framesResent).tag("lan", p.lan)
                     .description("data frames sent again (no acknowledgement in time, or a reconnection)").register(registry);
         }
+        for (Peer p : peers.values()) {
+            Gauge.builder("backplane.wan.mirror.patterns", p, x -> x.mirrors.patterns.size()).tag("lan", p.lan)
+                    .description("patterns of the peer LAN this LAN mirrors (remote subscriptions)").register(registry);
+            FunctionCounter.builder("backplane.wan.mirror.applied", p, x -> x.mirrors.applied.get()).tag("lan", p.lan)
+                    .description("messages of the peer LAN's topics applied to mirrors through this node").register(registry);
+        }
+        FunctionCounter.builder("backplane.wan.mirror.streamed", this, s -> s.streamed.get())
+                .description("messages of this LAN streamed to peer LANs' mirrors by this node").register(registry);
         FunctionCounter.builder("backplane.wan.duplicates.suppressed", this, s -> s.topics.wanGate().duplicatesSuppressed()
                         + (s.server == null ? 0 : s.server.counters().duplicatesSuppressed))
                 .description("spooled posts from peer LANs recognised as already applied").register(registry);
@@ -243,6 +254,287 @@ public final class WanService implements AutoCloseable {
         return null;
     }
 
+    // ---------------------------------------------------------------- remote subscriptions (pattern@LAN)
+
+    /**
+     * A client subscribes to {@code pattern@peerLan}: makes sure this LAN mirrors the pattern (a record
+     * in the replicated registry {@code ~mirrors/L}, which the active spooler streams from the peer),
+     * and answers with the internal name the client's subscription takes locally. Completes
+     * exceptionally when no link to the peer is configured or the registry cannot be written.
+     */
+    public CompletableFuture<String> mirror(String peerLan, String pattern) {
+        Peer p = peers.get(peerLan);
+        if (p == null) {
+            return CompletableFuture.failedFuture(new ServiceUnavailableException("no WAN link to LAN " + peerLan
+                    + " is configured on this node (--wan-peer " + peerLan + "=HOST:PORT)"));
+        }
+        String local = io.backplane.node.topic.MirrorNames.mirror(peerLan, pattern);
+        if (p.mirrors.patterns.contains(pattern)) {
+            return CompletableFuture.completedFuture(local);
+        }
+        Payload record = Payload.fromJsonValue(Payload.jsonString(pattern));
+        return topics.post(io.backplane.node.topic.MirrorNames.registry(peerLan), record, pattern).thenApply(r -> {
+            if (!r.duplicate()) {
+                log.info("LAN {} now mirrors {}@{}", config.lan(), pattern, peerLan);
+            }
+            p.mirrors.learned(pattern);
+            return local;
+        });
+    }
+
+    /** Messages of this LAN's topics streamed to peer LANs' mirrors by this node. */
+    private final java.util.concurrent.atomic.AtomicLong streamed = new java.util.concurrent.atomic.AtomicLong();
+
+    /** This LAN's mirrors of one peer LAN's topics: the registry of patterns, resumption, and applying. */
+    final class Mirrors implements io.backplane.wan.MirrorSink {
+        /** Applies in flight before the link stops reading. */
+        private static final int BACKLOG_MAX = 4096;
+        final String lan;
+        final String registry;
+        volatile java.util.Set<String> patterns = java.util.Set.of();
+        private long registryLastSeq = -1;
+        private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicLong applied = new java.util.concurrent.atomic.AtomicLong();
+
+        Mirrors(String lan) {
+            this.lan = lan;
+            this.registry = io.backplane.node.topic.MirrorNames.registry(lan);
+        }
+
+        /** Wan thread: re-reads the registry when it grew (it is replicated: every node learns every pattern). */
+        void refreshPatterns() {
+            java.util.Optional<TopicInfo> info = store.topic(registry);
+            if (info.isEmpty() || info.get().lastSeq() == registryLastSeq) {
+                return;
+            }
+            java.util.Set<String> next = new java.util.TreeSet<>(patterns);
+            long visible = topics.visibleThrough(registry);
+            long last = registryLastSeq;
+            for (HistoryRecord r : store.readFrom(registry, 1, 100_000)) {
+                if (r.seq() > visible) {
+                    break;
+                }
+                String pattern = registryPattern(r.body());
+                if (pattern != null) {
+                    next.add(pattern);
+                }
+                last = r.seq();
+            }
+            registryLastSeq = last;
+            patterns = java.util.Collections.unmodifiableSet(next);
+        }
+
+        synchronized void learned(String pattern) {
+            if (!patterns.contains(pattern)) {
+                java.util.Set<String> next = new java.util.TreeSet<>(patterns);
+                next.add(pattern);
+                patterns = java.util.Collections.unmodifiableSet(next);
+            }
+        }
+
+        /**
+         * The patterns the link asks the peer for: those no other registered pattern covers (two
+         * overlapping streams would carry each message twice; the mirror would drop the second).
+         */
+        @Override
+        public java.util.Collection<String> patterns() {
+            java.util.Set<String> all = patterns;
+            if (all != effectiveOf) {
+                List<String> out = new ArrayList<>();
+                for (String p : all) {
+                    boolean covered = false;
+                    for (String q : all) {
+                        if (!q.equals(p) && io.backplane.node.topic.TopicPattern.covers(q, p)
+                                && !(io.backplane.node.topic.TopicPattern.covers(p, q) && q.compareTo(p) > 0)) {
+                            covered = true;
+                            break;
+                        }
+                    }
+                    if (!covered) {
+                        out.add(p);
+                    }
+                }
+                effective = List.copyOf(out);
+                effectiveOf = all;
+            }
+            return effective;
+        }
+
+        private java.util.Set<String> effectiveOf;
+        private List<String> effective = List.of();
+
+        @Override
+        public List<WanFrame.Resume> resume(String pattern) {
+            String local = io.backplane.node.topic.MirrorNames.mirror(lan, pattern);
+            boolean wildcard = io.backplane.node.topic.TopicName.isWildcard(pattern);
+            io.backplane.node.topic.TopicPattern compiled = wildcard ? io.backplane.node.topic.TopicPattern.compile(local) : null;
+            List<WanFrame.Resume> out = new ArrayList<>();
+            for (TopicInfo t : store.topics(io.backplane.node.topic.MirrorNames.mirrorPrefix(lan))) {
+                if (wildcard ? compiled.matches(t.topic()) : t.topic().equals(local)) {
+                    out.add(new WanFrame.Resume(io.backplane.node.topic.MirrorNames.remotePath(lan, t.topic()), t.lastSeq() + 1));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void onData(WanFrame.MirrorData d) {
+            io.backplane.node.cluster.ReplicationMessage.Mirror m = checkMirrored(lan, d);
+            inFlight.incrementAndGet();
+            topics.applyMirror(m).whenComplete((r, e) -> {
+                inFlight.decrementAndGet();
+                if (e != null) {
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                    failure.compareAndSet(null, cause.getMessage());
+                } else if (!r.duplicate()) {
+                    applied.incrementAndGet();
+                }
+            });
+        }
+
+        @Override
+        public boolean backlogged() {
+            return inFlight.get() >= BACKLOG_MAX;
+        }
+
+        @Override
+        public String takeFailure() {
+            return failure.getAndSet(null);
+        }
+    }
+
+    /** The pattern a registry record names, or null when it is not one (never written by us). */
+    private static String registryPattern(byte[] envelope) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(envelope).get("payload");
+            return n != null && n.isTextual() ? n.asText() : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * A peer's message for a mirror, checked like client input: a valid topic of that LAN, an envelope of
+     * ours for exactly that topic, LAN and seq, with a JSON-safe id, a timestamp, and well-formed JSON
+     * with no raw control characters (a NUL would let a parser stop early).
+     */
+    io.backplane.node.cluster.ReplicationMessage.Mirror checkMirrored(String peerLan, WanFrame.MirrorData d) {
+        try {
+            io.backplane.node.topic.TopicName.Qualified q = io.backplane.node.topic.TopicName.parseTopic(d.topic());
+            if (q.lan() != null) {
+                throw new IllegalArgumentException("a mirrored topic carries no @LAN");
+            }
+            if (d.seq() < 1 || d.requestedFrom() < 0) {
+                throw new IllegalArgumentException("seq " + d.seq() + ", requested from " + d.requestedFrom());
+            }
+            long maxEnvelope = 6L * config.limits().maxPayloadBytes() + 4096; // a payload JSON-escaped, plus the head
+            if (d.envelope().length > maxEnvelope) {
+                throw new IllegalArgumentException("envelope of " + d.envelope().length + " bytes");
+            }
+            io.backplane.node.topic.Envelopes.Head head = io.backplane.node.topic.Envelopes.head(d.envelope());
+            if (!head.topic().equals(d.topic()) || !head.lan().equals(peerLan) || head.seq() != d.seq()) {
+                throw new IllegalArgumentException("envelope names " + head.topic() + "@" + head.lan() + " seq " + head.seq());
+            }
+            if (!ID.matcher(head.id()).matches()) {
+                throw new IllegalArgumentException("bad id");
+            }
+            long timestamp = java.time.Instant.parse(head.timestamp()).toEpochMilli();
+            for (byte b : d.envelope()) {
+                if ((b & 0xff) < 0x20 && b != '\t' && b != '\n' && b != '\r') {
+                    throw new IllegalArgumentException("raw control character in the envelope");
+                }
+            }
+            try (com.fasterxml.jackson.core.JsonParser parser = JSON.getFactory().createParser(d.envelope())) {
+                if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                    throw new IllegalArgumentException("the envelope is no JSON object");
+                }
+                parser.skipChildren();
+                if (parser.nextToken() != null) {
+                    throw new IllegalArgumentException("bytes after the envelope");
+                }
+            }
+            return new io.backplane.node.cluster.ReplicationMessage.Mirror(
+                    io.backplane.node.topic.MirrorNames.mirror(peerLan, d.topic()), d.seq(), d.requestedFrom(), head.id(),
+                    timestamp, d.envelope());
+        } catch (IllegalArgumentException | io.backplane.node.topic.InvalidTopicException | java.io.IOException
+                 | java.time.format.DateTimeParseException e) {
+            throw new io.backplane.wan.WanProtocolException("LAN " + peerLan + " sent a bad message for the mirror of "
+                    + d.topic() + " seq " + d.seq() + ": " + e.getMessage());
+        }
+    }
+
+    /** Streams this LAN's topics to peer LANs that subscribed to them remotely. */
+    private final class Source implements io.backplane.wan.MirrorSource {
+        @Override
+        public AutoCloseable open(String originLan, WanFrame.MirrorSubscribe request, Out out) {
+            String pattern = request.pattern();
+            try {
+                io.backplane.node.topic.TopicName.Qualified q = io.backplane.node.topic.TopicName.parsePattern(pattern);
+                if (q.lan() != null) {
+                    throw new io.backplane.node.topic.InvalidTopicException("a remote subscription names no @LAN here");
+                }
+            } catch (io.backplane.node.topic.InvalidTopicException e) {
+                throw new io.backplane.wan.WanProtocolException("LAN " + originLan + " asked for a bad pattern: " + e.getMessage());
+            }
+            Map<String, Long> resume = new java.util.HashMap<>();
+            for (WanFrame.Resume r : request.resume()) {
+                try {
+                    io.backplane.node.topic.TopicName.parseTopic(r.topic());
+                } catch (io.backplane.node.topic.InvalidTopicException e) {
+                    throw new io.backplane.wan.WanProtocolException("LAN " + originLan + " resumes a bad topic: " + e.getMessage());
+                }
+                resume.put(r.topic(), Math.max(1, r.fromSeq()));
+            }
+            MirrorStream stream = new MirrorStream(pattern, resume, out);
+            out.onWritable(() -> topics.replayRoomAvailable(stream));
+            topics.subscribeFrom(stream, "mirror", pattern, resume);
+            return () -> topics.disconnect(stream);
+        }
+    }
+
+    /** One remote subscription as the topic service sees it: a subscriber whose frames go over the WAN link. */
+    private final class MirrorStream implements io.backplane.node.topic.SubscriberSink {
+        private final String pattern;
+        private final Map<String, Long> resume;
+        private final MirrorSource.Out out;
+        /** Topics this stream sent a message of (topic service thread). */
+        private final java.util.Set<String> started = new java.util.HashSet<>();
+
+        MirrorStream(String pattern, Map<String, Long> resume, MirrorSource.Out out) {
+            this.pattern = pattern;
+            this.resume = resume;
+            this.out = out;
+        }
+
+        @Override
+        public boolean offer(io.backplane.node.topic.OutboundFrame frame) {
+            if (frame instanceof io.backplane.node.topic.OutboundFrame.Delivery d) {
+                io.backplane.node.topic.Envelopes.Head head = io.backplane.node.topic.Envelopes.head(d.envelope());
+                long requestedFrom = started.add(head.topic()) ? resume.getOrDefault(head.topic(), 1L) : 0;
+                streamed.incrementAndGet();
+                return out.send(new WanFrame.MirrorData(head.topic(), head.seq(), requestedFrom, d.envelope()));
+            }
+            if (frame instanceof io.backplane.node.topic.OutboundFrame.Control c && c.json().startsWith("{\"type\":\"error\"")) {
+                // The topic service ended the stream (this node stopped serving, or history could not be read).
+                return out.send(new WanFrame.MirrorEnd(pattern, c.json()));
+            }
+            return true; // subscribed, replay-complete: nothing the peer needs
+        }
+
+        @Override
+        public boolean hasReplayRoom() {
+            return out.writable();
+        }
+
+        @Override
+        public void slowConsumer() {
+            out.fail("the remote subscription " + pattern + " fell behind");
+        }
+    }
+
     // ---------------------------------------------------------------- the spoolers' loop (wan thread)
 
     private void tick() {
@@ -254,6 +546,7 @@ public final class WanService implements AutoCloseable {
             for (Peer p : peers.values()) {
                 trimAndAnnounce(p);
                 refreshDepth(p);
+                p.mirrors.refreshPatterns();
                 WanLinkClient c = p.client;
                 if (epoch != null && (c == null || c.sender().epoch() != epoch)) {
                     stopLink(p);
@@ -296,7 +589,7 @@ public final class WanService implements AutoCloseable {
                         log.warn("LAN {} refused this spooler (epoch {}): {}", p.lan, epoch, reason);
                     }
                 });
-        WanLinkClient c = new WanLinkClient(vertx, new NetClientOptions(), p.lan, p.addresses, sender, p);
+        WanLinkClient c = new WanLinkClient(vertx, new NetClientOptions(), p.lan, p.addresses, sender, p).mirror(p.mirrors);
         p.client = c;
         log.info("active spooler for LAN {} (epoch {}), peers {}", p.lan, epoch, p.addresses);
         c.start();
