@@ -199,4 +199,37 @@ class WanLinkTest {
         assertThat(idsOn(ny, "/F")).containsExactlyElementsOf(accepted);
         await().atMost(Duration.ofSeconds(10)).until(() -> post(geneva, "/F@NY", "after", big).statusCode() == 202);
     }
+
+    /**
+     * A full replay forced by the proxy: NEWYORK's acknowledgements never reach GENEVA and its WELCOME
+     * hints are zeroed, so after a reset GENEVA's spooler sends its whole spool again from the start.
+     * Every resent post is recognised as applied; then the acknowledgements flow and the spool drains.
+     */
+    @Test
+    void aFullReplayFromTheSpoolStartAddsNothing() throws Exception {
+        TestNode ny = closing(TestNode.start("--lan", "NY", "--wan-port", "0"));
+        FaultProxy proxy = closing(FaultProxy.to("127.0.0.1", ny.wanPort()));
+        TestNode geneva = closing(TestNode.start("--lan", "GENEVA", "--wan-port", "0",
+                "--wan-peer", "NY=127.0.0.1:" + proxy.port()));
+        proxy.forgetAcknowledgements(true);
+        List<String> posted = postRemote(geneva, 0, 100);
+        await().atMost(Duration.ofSeconds(30)).until(() -> idsOn(ny, "/Q/IBM").size() == 100);
+        assertThat(link(geneva).path("spooled").asLong()).as("nothing acknowledged, nothing trimmed").isEqualTo(100);
+        long suppressedBefore = get(ny, "/api/v1/wan/links").path("duplicatesSuppressed").asLong();
+
+        proxy.resetConnections();
+        // The whole spool arrives again (and again after each go-back-N timeout while acks are hidden).
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                get(ny, "/api/v1/wan/links").path("duplicatesSuppressed").asLong() - suppressedBefore >= 100);
+        assertThat(proxy.acknowledgementsDropped()).isPositive();
+        assertThat(idsOn(ny, "/Q/IBM")).containsExactlyElementsOf(posted);
+
+        proxy.forgetAcknowledgements(false);
+        posted.addAll(postRemote(geneva, 100, 10));
+        await().atMost(Duration.ofSeconds(30)).until(() -> link(geneva).path("spooled").asLong() == 0
+                && idsOn(ny, "/Q/IBM").size() == 110);
+        assertThat(idsOn(ny, "/Q/IBM")).containsExactlyElementsOf(posted);
+        assertThat(link(geneva).path("framesSent").asLong()).as("the spool went out twice, then the 10 new posts")
+                .isGreaterThanOrEqualTo(210);
+    }
 }

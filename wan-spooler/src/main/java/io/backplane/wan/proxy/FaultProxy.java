@@ -28,6 +28,9 @@ import java.util.function.Supplier;
  *   <li>{@link #duplicateEvery(int)} and {@link #reorderEvery(int)}: in the client → server direction,
  *       which carries length-prefixed frames (u32 big-endian length, then the frame), every n-th
  *       frame is sent twice, or held back and sent after the next one;</li>
+ *   <li>{@link #forgetAcknowledgements(boolean)}: in the server → client direction, drops every
+ *       {@code ACK} frame and zeroes the {@code appliedHint} of every {@code WELCOME}, so the sender
+ *       keeps its whole spool and, on its next connection, replays it from the start;</li>
  *   <li>{@link #resetConnections()}: one reset of what is connected now.</li>
  * </ul>
  * Threads: one acceptor, and per connection one reader and one writer per direction.
@@ -43,6 +46,8 @@ public final class FaultProxy implements AutoCloseable {
     private volatile int duplicateEvery;
     private volatile int reorderEvery;
     private volatile boolean closed;
+    private volatile boolean forgetAcknowledgements;
+    private final AtomicLong acknowledgementsDropped = new AtomicLong();
     private final AtomicLong framesForwarded = new AtomicLong();
     private final AtomicLong framesDuplicated = new AtomicLong();
     private final AtomicLong framesReordered = new AtomicLong();
@@ -88,6 +93,15 @@ public final class FaultProxy implements AutoCloseable {
 
     public void reorderEvery(int n) {
         reorderEvery = n;
+    }
+
+    /** While on, the sender never learns what the receiver applied: no ACK reaches it, WELCOME hints 0. */
+    public void forgetAcknowledgements(boolean on) {
+        forgetAcknowledgements = on;
+    }
+
+    public long acknowledgementsDropped() {
+        return acknowledgementsDropped.get();
     }
 
     public void resetConnections() {
@@ -163,7 +177,7 @@ public final class FaultProxy implements AutoCloseable {
             DelayQueue<Chunk> queue = new DelayQueue<>();
             AtomicLong order = new AtomicLong();
             Thread reader = new Thread(() -> {
-                FrameSplitter splitter = frames ? new FrameSplitter() : null;
+                FrameSplitter splitter = new FrameSplitter(); // both directions carry length-prefixed frames
                 byte[] buf = new byte[64 * 1024];
                 try {
                     int n;
@@ -216,6 +230,13 @@ public final class FaultProxy implements AutoCloseable {
                                 out.write(held);
                                 held = null;
                             }
+                        } else if (forgetAcknowledgements && c.bytes.length > 4 && c.bytes[4] == ACK) {
+                            acknowledgementsDropped.incrementAndGet();
+                            continue;
+                        } else if (forgetAcknowledgements && c.bytes.length > 12 && c.bytes[4] == WELCOME) {
+                            byte[] copy = c.bytes.clone();
+                            java.util.Arrays.fill(copy, copy.length - 8, copy.length, (byte) 0); // appliedHint, the last field
+                            out.write(copy);
                         } else {
                             out.write(c.bytes);
                         }
@@ -262,6 +283,10 @@ public final class FaultProxy implements AutoCloseable {
             return byDue != 0 ? byDue : Long.compare(order, c.order);
         }
     }
+
+    /** Frame type bytes (WanFrames), read here without depending on the codec. */
+    private static final byte WELCOME = 2;
+    private static final byte ACK = 5;
 
     /** Splits a stream of u32-length-prefixed frames into whole frames (prefix included). */
     static final class FrameSplitter {
