@@ -679,7 +679,14 @@ public final class WanService implements AutoCloseable {
                     .append(",\"framesSent\":").append(p.framesSent())
                     .append(",\"framesResent\":").append(p.framesResent())
                     .append(",\"connectedTo\":").append(c == null || c.connectedTo() == null ? "null" : "\"" + c.connectedTo() + "\"")
-                    .append(",\"lastError\":\"").append(c == null ? "" : jsonSafe(c.lastError())).append("\"}");
+                    .append(",\"lastError\":\"").append(c == null ? "" : jsonSafe(c.lastError())).append('"')
+                    .append(",\"mirrors\":[");
+            boolean firstPattern = true;
+            for (String pattern : p.mirrors.patterns) {
+                out.append(firstPattern ? "\"" : ",\"").append(pattern).append('"'); // patterns are JSON-safe by the naming rules
+                firstPattern = false;
+            }
+            out.append("],\"mirrorApplied\":").append(p.mirrors.applied.get()).append('}');
             first = false;
         }
         out.append("],\"inbound\":[");
