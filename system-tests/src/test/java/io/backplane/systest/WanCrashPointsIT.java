@@ -59,29 +59,40 @@ class WanCrashPointsIT {
             Thread.sleep(2000);
             for (Crash c : crashes) {
                 List<NodeProcess> side = c.atOrigin() ? lans.origin() : lans.dest();
+                List<String> halted = new ArrayList<>();
                 for (NodeProcess node : side) {
                     assertThat(node.terminate()).isZero();
                     node.envForNextStart(Map.of("BACKPLANE_CRASH_POINT", c.point() + "@" + c.hit()));
-                    node.restart();
+                    node.launch();
+                    try {
+                        node.awaitReady();
+                    } catch (IllegalStateException notReady) {
+                        if (!node.awaitExit(Duration.ofSeconds(5))) {
+                            throw notReady;
+                        }
+                        halted.add(node.id() + " (while starting)"); // it reached the point before it was ready
+                    }
                 }
-                List<String> halted = new ArrayList<>();
                 long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (halted.isEmpty() && System.nanoTime() < until) {
                     for (NodeProcess node : side) {
-                        if (node.awaitExit(Duration.ofMillis(200))) {
+                        if (node.isRunning() && node.awaitExit(Duration.ofMillis(200))) {
                             halted.add(node.id());
                         }
                     }
                 }
                 Thread.sleep(size > 1 ? 3000 : 0); // others of the side may reach it just after
                 for (NodeProcess node : side) {
-                    if (!halted.contains(node.id()) && node.awaitExit(Duration.ofMillis(10))) {
+                    if (!node.isRunning()) {
+                        continue;
+                    }
+                    if (node.awaitExit(Duration.ofMillis(10))) {
                         halted.add(node.id());
                     }
                 }
                 assertThat(halted).as(c.point() + " reached").isNotEmpty();
                 for (NodeProcess node : side) {
-                    if (!halted.contains(node.id())) {
+                    if (node.isRunning()) {
                         int status = node.terminate(); // still armed: disarm it
                         if (status == 137) {
                             halted.add(node.id() + " (while being disarmed)"); // it reached the point meanwhile
